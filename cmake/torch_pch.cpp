@@ -1,0 +1,1 @@
+// Compiled once so that torch targets can reuse its precompiled <torch/torch.h>.
