@@ -1,0 +1,77 @@
+// One built DEP sample, the unit the data pipeline hands to training and generation: token ids,
+// labels, the his/diff embedding block and the bookkeeping that says where each piece came from.
+// Torch-free on purpose (plain vectors + dims) so dep_data stays light; the trainer makes tensors.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dep {
+
+// Token ids the DEP tokenizer fixes (Qwen2.5 vocabulary + the 20 added tokens, DEP.md §7).
+struct DepTokenIds {
+  static constexpr int64_t kHisToken0 = 151665;   // [HIS_TOKEN_i] = kHisToken0 + i, i < 8
+  static constexpr int64_t kDiffToken0 = 151673;  // [DIFF_TOKEN_i] = kDiffToken0 + i, i < 8
+  static constexpr int64_t kHisStart = 151681;    // <his_token_start>
+  static constexpr int64_t kHisEnd = 151682;      // <his_token_end>
+  static constexpr int64_t kDiffStart = 151683;   // <diff_token_start>
+  static constexpr int64_t kDiffEnd = 151684;     // <diff_token_end>
+  static constexpr int64_t kImEnd = 151645;       // <|im_end|>: the eos appended to training targets
+  static constexpr int64_t kPad = 151643;         // <|endoftext|>: left padding when batching
+  static constexpr int64_t kIgnoreLabel = -100;   // label of prompt and pad positions
+  static constexpr int kMaxSlots = 8;             // placeholder ids exist for i = 0..7 only
+};
+
+struct DepSample {
+  // Identity: category ("Books", ...), user id, and a stable id "split/category/user_id"
+  // (train adds nothing more: DEP keeps one train row per user and category).
+  std::string category;
+  std::string user_id;
+  std::string sample_id;
+
+  // Token ids. Generation: the prompt only. Training: prompt + target + kImEnd, with labels
+  // kIgnoreLabel over the prompt, then the target ids and kImEnd (DEP.md §8). The prompt is the
+  // first `prompt_length` ids; no padding is applied here (batching left-pads with kPad).
+  std::vector<int64_t> input_ids;
+  std::vector<int64_t> labels;  // same length as input_ids; empty for generation samples
+  int64_t prompt_length = 0;
+
+  // The his/diff block, row-major [2 * slots, dim] float32: rows 0..slots-1 are the "his" vectors
+  // (the user's own review embeddings), rows slots..2*slots-1 the "diff" vectors of the same items.
+  // Slot i holds the i-th newest history item that has at least one peer (items without peers are
+  // skipped as the reference does, DEP.md §3.2) — by default NOT necessarily the review shown as
+  // "Review i+1" in the text (the reference quirk; data config `quirks.align_slots_with_text`
+  // switches to the aligned variant). When fewer than `slots` items qualify (never on DPL data,
+  // where the reference would crash), the remaining rows are zero and slot_filled[i] == 0.
+  // The SAE sees all 2*slots rows of every sample and all of them count in its loss, including
+  // rows whose placeholder was dropped from the text by the length control (DEP.md §5/§7); only
+  // rows present as placeholders (placeholder positions >= 0) are injected into the decoder.
+  std::vector<float> his_diff;
+  int64_t slots = 8;    // K (placeholders [HIS_TOKEN_0..K-1], [DIFF_TOKEN_0..K-1]); at most kMaxSlots
+  int64_t dim = 1024;   // embedding width (bge-m3: 1024)
+  std::vector<uint8_t> slot_filled;  // [slots]: 1 where slot i holds a real item
+
+  // Position in input_ids of [HIS_TOKEN_i] / [DIFF_TOKEN_i] for i < slots, -1 where the length
+  // control (or an ablation) left the placeholder out of the text.
+  std::vector<int64_t> his_positions;
+  std::vector<int64_t> diff_positions;
+
+  // The rendered prompt text (special tokens included) and the review the model must write.
+  std::string prompt;
+  std::string target;
+
+  // Inspection (dep-data prompts): reviews shown as text in prompt order, reviews whose vectors
+  // fill the slots in slot order, and the number of peers behind each slot's diff vector.
+  std::vector<std::string> history_asins;
+  std::vector<std::string> embedding_asins;
+  std::vector<int64_t> peer_counts;
+
+  // Placeholder id helpers.
+  static int64_t his_token(int i) { return DepTokenIds::kHisToken0 + i; }
+  static int64_t diff_token(int i) { return DepTokenIds::kDiffToken0 + i; }
+  // Row r (0 <= r < 2*slots) of the his/diff block.
+  const float* row(int64_t r) const { return his_diff.data() + r * dim; }
+};
+
+}  // namespace dep
