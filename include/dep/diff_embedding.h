@@ -1,0 +1,26 @@
+// The difference-aware embedding of one history item (paper eq. 4, DEP.md §3.2): the weighted sum
+// of (own review − peer review) over every peer, with the reference weights (softmax of the
+// sum-normalised distances between the users' mean embeddings) or the plain mean.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace dep {
+
+enum class PeerWeighting { kReference, kMean };
+
+// Weights of m peers. Reference: a_r = ‖μ_u − μ_r‖₂, ã = a / Σa, w = softmax(ã); if every
+// distance is 0 (Σa = 0, where the reference would divide by zero) the weights are uniform.
+// `peer_means[r]` points at μ_r (dim floats).
+std::vector<double> peer_weights(const float* user_mean, const std::vector<const float*>& peer_means,
+                                 int64_t dim, PeerWeighting weighting);
+
+// out = Σ_r w_r (own − peer_r), dim floats, accumulated in double.
+void difference_vector(const float* own, const std::vector<const float*>& peers, const std::vector<double>& weights,
+                       int64_t dim, float* out);
+
+// Mean of rows [0, count) of a row-major [*, dim] block.
+std::vector<float> mean_rows(const float* rows, int64_t count, int64_t dim);
+
+}  // namespace dep

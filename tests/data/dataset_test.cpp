@@ -1,0 +1,116 @@
+// DPL JSONL reading: every bad-input case names file and line; --skip-bad-lines counts; meta merge.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "dep/dataset.h"
+#include "dep/error.h"
+#include "test_paths.h"
+
+namespace {
+
+std::string write(const std::string& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+const char kGood[] =
+    R"({"user_id":"U1","profile":[{"asin":"A1","rating":5.0,"text":"good","timestamp":1,"title":"t"}],)"
+    R"("data":{"asin":"A2","rating":4.0,"text":"fine","timestamp":2,"title":"u"}})";
+
+std::string error_of(const std::string& line) {
+  try {
+    dep::parse_user_row(line, "f.jsonl:3");
+  } catch (const dep::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a DPL row parses into profile and data", "[data][dataset]") {
+  auto row = dep::parse_user_row(kGood, "x");
+  CHECK(row.user_id == "U1");
+  REQUIRE(row.profile.size() == 1);
+  CHECK(row.profile[0].asin == "A1");
+  CHECK(row.profile[0].rating == 5.0);
+  CHECK(row.profile[0].timestamp == 1);
+  CHECK(row.data.text == "fine");
+}
+
+TEST_CASE("malformed DPL rows are errors naming file, line and reason", "[data][dataset]") {
+  CHECK(error_of("{not json") .find("f.jsonl:3: malformed JSON") == 0);
+  CHECK(error_of(R"({"profile":[],"data":{}})") == "f.jsonl:3: missing field 'user_id'");
+  std::string s = kGood;
+  CHECK(error_of(std::string(s).replace(s.find("\"good\""), 6, "\"\"")) ==
+        "f.jsonl:3: profile[0]: empty review text (asin A1)");
+  CHECK(error_of(std::string(s).replace(s.find("5.0"), 3, "\"five\"")) ==
+        "f.jsonl:3: profile[0]: non-numeric rating \"five\" (asin A1)");
+  CHECK(error_of(std::string(s).replace(s.find("\"timestamp\":2"), 13, "\"timestamp\":2.5")) ==
+        "f.jsonl:3: data: timestamp must be an integer (ms), got 2.5 (asin A2)");
+  CHECK(error_of(R"({"user_id":"U","profile":{},"data":{}})") ==
+        "f.jsonl:3: field 'profile' must be a list of reviews");
+  CHECK(error_of(R"({"user_id":"U","profile":[],"data":{"asin":"A","rating":1,"text":"x","timestamp":1}})") ==
+        "f.jsonl:3: data: missing field 'title'");
+}
+
+TEST_CASE("bad lines fail by default and are skipped and counted on request", "[data][dataset]") {
+  const auto dir = dep::test::scratch_dir("data-bad-lines");
+  const auto path = write(dir, "train.jsonl", std::string(kGood) + "\n{oops\n\n" + kGood + "\n");
+  CHECK_THROWS_WITH(dep::read_user_rows(path, {}), Catch::StartsWith(path + ":2: malformed JSON"));
+  dep::ReadReport report;
+  auto rows = dep::read_user_rows(path, {true}, &report);
+  CHECK(rows.size() == 2);
+  CHECK(rows[1].line == 4);
+  CHECK(report.lines == 4);
+  CHECK(report.rows == 2);
+  CHECK(report.skipped == 1);
+  REQUIRE(report.problems.size() == 1);
+  CHECK(report.problems[0].find(path + ":2:") == 0);
+}
+
+TEST_CASE("duplicate users and missing meta are reported with their lines", "[data][dataset]") {
+  const auto dir = dep::test::scratch_dir("data-dups");
+  const auto path = write(dir, "test.jsonl", std::string(kGood) + "\n" + kGood + "\n");
+  auto rows = dep::read_user_rows(path, {});
+  CHECK_THROWS_WITH(dep::check_unique_users(rows, path),
+                    path + ":2: duplicate user U1 (first seen on line 1)");
+  dep::MetaTable meta{{"A1", {"T", "D"}}};
+  CHECK_THROWS_WITH(dep::check_meta_coverage(rows, meta, path, {}),
+                    path + ":1: no meta for asin A2 (data) of user U1");
+  dep::ReadReport report;
+  report.rows = 2;
+  dep::check_meta_coverage(rows, meta, path, {true}, &report);
+  CHECK(rows.empty());
+  CHECK(report.skipped == 2);
+  CHECK(report.rows == 0);
+}
+
+TEST_CASE("meta files merge in order, later categories overwriting", "[data][dataset]") {
+  const auto dir = dep::test::scratch_dir("data-meta");
+  const auto a = write(dir, "a.jsonl", R"({"asin":"X","title":"first","description":"d1"})" "\n"
+                                       R"({"asin":"Y","title":"y","description":"dy"})" "\n");
+  const auto b = write(dir, "b.jsonl", R"({"asin":"X","title":"second","description":"d2"})" "\n");
+  dep::MetaTable meta;
+  dep::read_meta(a, meta, {});
+  dep::read_meta(b, meta, {});
+  CHECK(meta.at("X").title == "second");
+  CHECK(meta.at("Y").description == "dy");
+  const auto bad = write(dir, "c.jsonl", R"({"asin":"Z","title":3,"description":"d"})" "\n");
+  CHECK_THROWS_WITH(dep::read_meta(bad, meta, {}), bad + ":1: field 'title' must be a string, got 3");
+}
+
+TEST_CASE("ratings print as Python's repr(float)", "[data][dataset]") {
+  CHECK(dep::python_float_repr(5.0) == "5.0");
+  CHECK(dep::python_float_repr(4.5) == "4.5");
+  CHECK(dep::python_float_repr(0.1) == "0.1");
+  CHECK(dep::python_float_repr(-2.0) == "-2.0");
+  CHECK(dep::python_float_repr(1e16) == "1e+16");
+  CHECK(dep::python_float_repr(123456789012345.0) == "123456789012345.0");
+  CHECK(dep::python_float_repr(0.0001) == "0.0001");
+  CHECK(dep::python_float_repr(0.00001) == "1e-05");
+  CHECK(dep::python_float_repr(1.5e-7) == "1.5e-07");
+  CHECK(dep::python_float_repr(0.0) == "0.0");
+}
