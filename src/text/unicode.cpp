@@ -1,0 +1,94 @@
+// Unicode normalization, predicates and grapheme clusters on top of utf8proc.
+#include "dep/unicode.h"
+
+#include <utf8proc.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "dep/error.h"
+#include "dep/utf8.h"
+
+namespace dep {
+
+namespace {
+
+// Code points below U+0300 are NFC-stable and never compose with a following one below U+0300,
+// so text whose bytes are all below 0xCC (no lead byte of U+0300 or above) is already in NFC.
+bool trivially_composed(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c >= 0xCC) return false;
+  }
+  return true;
+}
+
+bool is_ascii(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string unicode_normalize(std::string_view text, NormalForm form) {
+  if (is_ascii(text)) return std::string(text);
+  if (form == NormalForm::kNfc && trivially_composed(text)) return std::string(text);
+  int options = UTF8PROC_STABLE;
+  switch (form) {
+    case NormalForm::kNfc: options |= UTF8PROC_COMPOSE; break;
+    case NormalForm::kNfd: options |= UTF8PROC_DECOMPOSE; break;
+    case NormalForm::kNfkc: options |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT; break;
+    case NormalForm::kNfkd: options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT; break;
+  }
+  utf8proc_uint8_t* out = nullptr;
+  const utf8proc_ssize_t n =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()), static_cast<utf8proc_ssize_t>(text.size()),
+                   &out, static_cast<utf8proc_option_t>(options));
+  if (n < 0) fail_internal("unicode_normalize", std::string("utf8proc: ") + utf8proc_errmsg(n));
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> holder(out, &std::free);
+  return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
+}
+
+bool is_white_space(char32_t c) {
+  if (c <= 0x20) return c == 0x20 || (c >= 0x09 && c <= 0x0D);
+  if (c < 0x85) return false;
+  switch (c) {
+    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+      return true;
+    default:
+      return c >= 0x2000 && c <= 0x200A;
+  }
+}
+
+bool is_word_char(char32_t c) {
+  if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  if (c == 0x200C || c == 0x200D) return true;
+  switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_PC:
+      return true;
+    default:
+      return false;
+  }
+}
+
+size_t grapheme_end(std::string_view text, size_t pos) {
+  Utf8Step step = decode_utf8_step(text.substr(pos));
+  size_t end = pos + step.length;
+  char32_t previous = step.code_point;
+  utf8proc_int32_t state = 0;
+  while (end < text.size()) {
+    step = decode_utf8_step(text.substr(end));
+    if (utf8proc_grapheme_break_stateful(static_cast<utf8proc_int32_t>(previous),
+                                         static_cast<utf8proc_int32_t>(step.code_point), &state)) {
+      break;
+    }
+    previous = step.code_point;
+    end += step.length;
+  }
+  return end;
+}
+
+}  // namespace dep
