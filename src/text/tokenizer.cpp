@@ -1,0 +1,75 @@
+// Picks BpeTokenizer or UnigramTokenizer for a path and wraps it in the common interface.
+#include "dep/tokenizer.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "dep/bpe_tokenizer.h"
+#include "dep/config.h"
+#include "dep/error.h"
+#include "dep/sentencepiece_model.h"
+#include "dep/unigram_tokenizer.h"
+
+namespace dep {
+
+namespace {
+
+class BpeAdapter : public Tokenizer {
+ public:
+  explicit BpeAdapter(BpeTokenizer tok) : tok_(std::move(tok)) {}
+  std::vector<int64_t> encode(std::string_view text, bool) const override { return tok_.encode(text); }
+  std::string decode(const std::vector<int64_t>& ids, bool skip) const override { return tok_.decode(ids, skip); }
+  size_t vocab_size() const override { return tok_.vocab_size(); }
+  void save(const std::string& path) const override { tok_.save(path); }
+
+ private:
+  BpeTokenizer tok_;
+};
+
+class UnigramAdapter : public Tokenizer {
+ public:
+  explicit UnigramAdapter(UnigramTokenizer tok) : tok_(std::move(tok)) {}
+  std::vector<int64_t> encode(std::string_view text, bool specials) const override {
+    return specials ? tok_.encode(text) : tok_.encode_plain(text);
+  }
+  std::string decode(const std::vector<int64_t>& ids, bool skip) const override { return tok_.decode(ids, skip); }
+  size_t vocab_size() const override { return tok_.vocab_size(); }
+  void save(const std::string& path) const override { tok_.save(path); }
+
+ private:
+  UnigramTokenizer tok_;
+};
+
+std::unique_ptr<Tokenizer> from_model_file(const std::string& file) {
+  return std::make_unique<UnigramAdapter>(
+      UnigramTokenizer::from_json(xlmr_tokenizer_json(SentencePieceModel::read(file), file), file));
+}
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (!fs::exists(path)) fail(path, "no such tokenizer file or directory");
+  std::string file = path;
+  if (fs::is_directory(path)) {
+    const fs::path dir(path);
+    if (fs::exists(dir / "tokenizer.json")) {
+      file = (dir / "tokenizer.json").string();
+    } else if (fs::exists(dir / "sentencepiece.bpe.model")) {
+      return from_model_file((dir / "sentencepiece.bpe.model").string());
+    } else {
+      fail(path, "no tokenizer.json or sentencepiece.bpe.model in this directory");
+    }
+  } else if (fs::path(path).extension() == ".model") {
+    return from_model_file(path);
+  }
+  const nlohmann::json j = read_json_file(file);
+  const std::string type = j.is_object() && j.contains("model") && j["model"].is_object()
+                               ? j["model"].value("type", "")
+                               : std::string();
+  if (type == "BPE") return std::make_unique<BpeAdapter>(BpeTokenizer::from_json(j, file));
+  if (type == "Unigram") return std::make_unique<UnigramAdapter>(UnigramTokenizer::from_json(j, file));
+  fail(file, "model type '" + type + "' is not supported (BPE or Unigram)");
+}
+
+}  // namespace dep
