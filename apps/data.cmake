@@ -1,0 +1,4 @@
+# dep-data: DEP splits and prompts from DPL JSONL; synthetic DPL-schema data.
+if(TARGET dep_data)
+  dep_add_app(dep-data dep_data.cpp dep_data)
+endif()

@@ -1,0 +1,190 @@
+// dep-data: DEP splits and prompts from DPL JSONL (what the model will see), validation, and a
+// synthetic dataset in the DPL schema.
+//   dep-data prompts --config C --split train|val|test [--category X] --out FILE.jsonl
+//   dep-data split   --config C --split train|val|test --out FILE.jsonl
+//   dep-data validate --config C
+//   dep-data synth --out DIR [--users N] [--items M] [--seed S]
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "dep/app.h"
+#include "dep/atomic_file.h"
+#include "dep/config.h"
+#include "dep/data_config.h"
+#include "dep/data_tokenizer.h"
+#include "dep/dep_dataset.h"
+#include "dep/error.h"
+#include "dep/progress.h"
+#include "dep/sample_builder.h"
+#include "dep/synthetic_data.h"
+
+namespace {
+
+struct ConfigOptions {
+  std::string path;
+  std::vector<std::string> sets;
+  bool skip_bad_lines = false;
+  bool dump = false;
+};
+
+void add_config_options(CLI::App& cmd, ConfigOptions& o) {
+  cmd.add_option("--config", o.path, "data config JSON (configs/data.json)");
+  cmd.add_option("--set", o.sets, "override a config key: a.b.c=value (repeatable)");
+  cmd.add_flag("--skip-bad-lines", o.skip_bad_lines, "skip and count malformed rows instead of failing");
+  cmd.add_flag("--dump-config", o.dump, "print the effective config and exit");
+}
+
+// Loads the config; returns false when --dump-config asked only for the dump.
+bool load(const ConfigOptions& o, dep::DataConfig& config) {
+  config = dep::load_config<dep::DataConfig>(o.path, o.sets);
+  if (o.skip_bad_lines) config.data.skip_bad_lines = true;
+  if (o.dump) {
+    std::printf("%s\n", dep::config_to_json(config).dump(2).c_str());
+    return false;
+  }
+  return true;
+}
+
+void report(const dep::ReadReport& r) {
+  spdlog::info("read {} lines, {} rows, {} skipped", r.lines, r.rows, r.skipped);
+  for (const auto& p : r.problems) spdlog::warn("skipped: {}", p);
+}
+
+std::vector<const dep::SplitRow*> select_category(const dep::DepData& data, const std::string& category) {
+  std::vector<const dep::SplitRow*> rows;
+  for (const auto& r : data.rows)
+    if (category.empty() || r.category == category) rows.push_back(&r);
+  if (!category.empty() && rows.empty()) {
+    bool known = false;
+    for (const auto& c : data.categories) known |= c == category;
+    if (!known) dep::fail("--category", "'" + category + "' is not a configured category");
+  }
+  return rows;
+}
+
+int run_prompts(const ConfigOptions& o, const std::string& split, const std::string& category, const std::string& out) {
+  dep::DataConfig config;
+  if (!load(o, config)) return 0;
+  const auto tokenizer = dep::load_dep_tokenizer(config.tokenizer);
+  const auto data = dep::load_dep_data(config, dep::parse_split(split));
+  report(data.report);
+  const auto rows = select_category(data, category);
+  dep::DepSampleBuilder builder(config, data, dep::encoder_of(tokenizer));
+  dep::AtomicFileWriter writer(out);
+  dep::Progress progress("prompts", static_cast<int64_t>(rows.size()), "samples");
+  for (const auto* row : rows) {
+    writer.write(dep::DepSampleBuilder::inspection_json(builder.plan(*row)));
+    writer.write("\n");
+    progress.advance();
+  }
+  writer.commit();
+  progress.finish();
+  dep::write_effective_config(out + ".config.json", dep::config_to_json(config));
+  spdlog::info("wrote {} prompts to {}", rows.size(), out);
+  return 0;
+}
+
+int run_split(const ConfigOptions& o, const std::string& split, const std::string& out) {
+  dep::DataConfig config;
+  if (!load(o, config)) return 0;
+  const auto data = dep::load_dep_data(config, dep::parse_split(split));
+  report(data.report);
+  dep::AtomicFileWriter writer(out);
+  for (const auto& r : data.rows) {
+    std::string line = dep::user_row_json(r.row);
+    // {"category": ..., then the DPL fields}
+    writer.write("{\"category\":" + nlohmann::json(r.category).dump() + "," + line.substr(1) + "\n");
+  }
+  writer.commit();
+  dep::write_effective_config(out + ".config.json", dep::config_to_json(config));
+  spdlog::info("wrote {} {} rows to {}", data.rows.size(), split, out);
+  return 0;
+}
+
+int run_validate(const ConfigOptions& o) {
+  dep::DataConfig config;
+  if (!load(o, config)) return 0;
+  for (const auto split : {dep::DepSplit::kTrain, dep::DepSplit::kVal, dep::DepSplit::kTest}) {
+    const auto data = dep::load_dep_data(config, split);
+    std::printf("%-5s %6zu samples (%lld lines read, %lld skipped)\n", dep::split_name(split), data.rows.size(),
+                static_cast<long long>(data.report.lines), static_cast<long long>(data.report.skipped));
+    for (const auto& p : data.report.problems) std::printf("  skipped: %s\n", p.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return dep::run_main([&] {
+    CLI::App app{"dep-data: DEP splits and prompts from DPL JSONL; synthetic DPL-schema data"};
+    dep::CommonOptions common;
+    dep::add_common_options(app, common);
+    app.require_subcommand(1);
+    app.fallthrough();  // --log-level may follow the subcommand
+
+    ConfigOptions options;
+    std::string split = "test", category, out;
+    auto* prompts = app.add_subcommand("prompts", "write each sample's rendered prompt and what fills it (JSONL)");
+    add_config_options(*prompts, options);
+    prompts->add_option("--split", split, "train, val or test")->capture_default_str();
+    prompts->add_option("--category", category, "only this category (split order kept)");
+    prompts->add_option("--out", out, "output JSONL")->required();
+
+    auto* split_cmd = app.add_subcommand("split", "write a DEP split's rows (category + DPL fields) in split order");
+    add_config_options(*split_cmd, options);
+    split_cmd->add_option("--split", split, "train, val or test")->capture_default_str();
+    split_cmd->add_option("--out", out, "output JSONL")->required();
+
+    auto* validate = app.add_subcommand("validate", "read every split and report row counts and problems");
+    add_config_options(*validate, options);
+
+    dep::SynthConfig synth;
+    std::string synth_config;
+    std::vector<std::string> synth_sets;
+    int64_t users = 0;
+    auto* synth_cmd = app.add_subcommand("synth", "write a synthetic DPL-schema dataset");
+    synth_cmd->add_option("--out", out, "output directory")->required();
+    synth_cmd->add_option("--config", synth_config, "synthetic-data config JSON (keys as --dump-config shows)");
+    synth_cmd->add_option("--set", synth_sets, "override a key: key=value (repeatable)");
+    synth_cmd->add_option("--users", users, "users per category (shorthand for --set users=[N,N,...])");
+    synth_cmd->add_option("--items", synth.items, "items per category");
+    synth_cmd->add_option("--seed", synth.seed, "random seed");
+    bool synth_dump = false;
+    synth_cmd->add_flag("--dump-config", synth_dump, "print the effective config and exit");
+
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      if (e.get_exit_code() == 0) return app.exit(e);  // --help prints and exits 0
+      throw;
+    }
+    dep::init_logging(common.log_level);
+
+    if (*prompts) return run_prompts(options, split, category, out);
+    if (*split_cmd) return run_split(options, split, out);
+    if (*validate) return run_validate(options);
+    // synth: flags override the config file; the effective config is written beside the data
+    const auto flag_items = synth.items;
+    const auto flag_seed = synth.seed;
+    synth = dep::load_config<dep::SynthConfig>(synth_config, synth_sets);
+    if (synth_cmd->count("--items")) synth.items = flag_items;
+    if (synth_cmd->count("--seed")) synth.seed = flag_seed;
+    if (users > 0) synth.users.assign(synth.categories.size(), users);
+    if (synth_dump) {
+      std::printf("%s\n", dep::config_to_json(synth).dump(2).c_str());
+      return 0;
+    }
+    const auto data = dep::generate_synthetic(synth);
+    dep::write_synthetic_dpl(data, out);
+    dep::write_effective_config((std::filesystem::path(out) / "synth.config.json").string(),
+                                dep::config_to_json(synth));
+    size_t n = 0;
+    for (const auto& c : data) n += c.user_reviews.size();
+    spdlog::info("wrote {} users in {} categories to {}", n, data.size(), out);
+    return 0;
+  });
+}

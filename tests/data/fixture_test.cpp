@@ -1,0 +1,140 @@
+// The reference DEP sample construction on ../shared/fixtures/dep-data: every test, val and train
+// sample's prompt (character for character), shown and embedded reviews, peer counts and target,
+// including the samples that sit exactly at the 3072-token boundary.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "dep/data_tokenizer.h"
+#include "dep/dep_dataset.h"
+#include "dep/sample_builder.h"
+#include "test_paths.h"
+
+namespace {
+
+using Key = std::pair<std::string, std::string>;
+
+std::map<Key, nlohmann::json> expected(const std::string& split) {
+  std::ifstream in(dep::test::fixture("dep-data/expected_" + split + "_prompts.jsonl"));
+  REQUIRE(in);
+  std::map<Key, nlohmann::json> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    out[{j["category"], j["user_id"]}] = j;
+  }
+  return out;
+}
+
+dep::DataConfig fixture_config() {
+  dep::DataConfig c;
+  c.data.root = dep::test::fixture("dep-data");
+  c.tokenizer = dep::test::fixture("qwen2.5-tokenizer/dep-tokenizer.json");
+  return c;
+}
+
+const dep::BpeTokenizer& tokenizer() {
+  static const dep::BpeTokenizer tok = dep::load_dep_tokenizer(fixture_config().tokenizer);
+  return tok;
+}
+
+void check_split(const std::string& split, int* boundary_samples) {
+  const auto config = fixture_config();
+  const auto data = dep::load_dep_data(config, dep::parse_split(split));
+  const auto want = expected(split);
+  REQUIRE(data.rows.size() == want.size());
+  dep::DepSampleBuilder builder(config, data, dep::encoder_of(tokenizer()));
+  for (const auto& row : data.rows) {
+    INFO(split << " " << row.category << " " << row.row.user_id);
+    auto it = want.find({row.category, row.row.user_id});
+    REQUIRE(it != want.end());
+    const auto& e = it->second;
+    const auto plan = builder.plan(row);
+    CHECK(plan.k == e["k"].get<int64_t>());
+    CHECK(plan.base_tokens == e["base_token_count"].get<int64_t>());
+    CHECK(plan.prompt == e["prompt"].get<std::string>());
+    CHECK(plan.history_asins == e["history_asins"].get<std::vector<std::string>>());
+    CHECK(plan.embedding_asins == e["embedding_asins"].get<std::vector<std::string>>());
+    CHECK(plan.peer_counts == e["peer_counts"].get<std::vector<int64_t>>());
+    CHECK(plan.target == e["target"].get<std::string>());
+    // the k's tried and their history-block token counts, as the reference measured them
+    std::vector<std::pair<int64_t, int64_t>> tried;
+    for (const auto& t : e["history_token_counts"]) tried.emplace_back(t[0].get<int64_t>(), t[1].get<int64_t>());
+    CHECK(plan.tried == tried);
+    const auto ids = tokenizer().encode(plan.prompt);
+    CHECK(static_cast<int64_t>(ids.size()) == e["prompt_token_count"].get<int64_t>());
+    if (e["prompt_token_count"].get<int64_t>() == 3072) ++*boundary_samples;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("fixture: test prompts reproduce the reference", "[data][fixture]") {
+  int boundary = 0;
+  check_split("test", &boundary);
+  CHECK(boundary >= 2);  // the fixture's samples exactly at 3072 tokens
+}
+
+TEST_CASE("fixture: val prompts reproduce the reference", "[data][fixture]") {
+  int boundary = 0;
+  check_split("val", &boundary);
+}
+
+TEST_CASE("fixture: train prompts reproduce the reference (longest-profile row per user)", "[data][fixture]") {
+  int boundary = 0;
+  check_split("train", &boundary);
+}
+
+TEST_CASE("fixture: one token less or more at the boundary changes k", "[data][fixture]") {
+  auto config = fixture_config();
+  const auto data = dep::load_dep_data(config, dep::DepSplit::kTest);
+  // Movies_and_TV APX2EUJT... is exactly 3072 tokens with k = 8.
+  const dep::SplitRow* row = nullptr;
+  for (const auto& r : data.rows)
+    if (r.category == "Movies_and_TV" && r.row.user_id.rfind("APX2EUJT", 0) == 0) row = &r;
+  REQUIRE(row);
+  dep::DepSampleBuilder exact(config, data, dep::encoder_of(tokenizer()));
+  CHECK(exact.plan(*row).k == 8);
+  config.history.max_length = 3071;
+  dep::DepSampleBuilder tighter(config, data, dep::encoder_of(tokenizer()));
+  CHECK(tighter.plan(*row).k == 7);
+}
+
+TEST_CASE("fixture: dep-data prompts writes the inspection lines in split order", "[data][fixture][app]") {
+  const auto dir = dep::test::scratch_dir("data-prompts-app");
+  const std::string out = dir + "/test.jsonl";
+  const std::string cmd = dep::test::binary("dep-data") + " prompts --split test --category Books --set data.root=" +
+                          dep::test::fixture("dep-data") + " --set tokenizer=" + fixture_config().tokenizer +
+                          " --out " + out + " --log-level warn";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const auto want = expected("test");
+  std::ifstream in(out);
+  std::string line;
+  std::vector<std::string> users;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    CHECK(j["category"] == "Books");
+    const auto& e = want.at({j["category"], j["user_id"]});
+    for (const char* key : {"prompt", "history_asins", "embedding_asins", "peer_counts", "target"}) CHECK(j[key] == e[key]);
+    users.push_back(j["user_id"]);
+  }
+  // split order = the Books test file order
+  std::ifstream books(dep::test::fixture("dep-data/Books/test.jsonl"));
+  std::vector<std::string> file_order;
+  while (std::getline(books, line)) file_order.push_back(nlohmann::json::parse(line)["user_id"]);
+  CHECK(users == file_order);
+
+  // bad input: an unknown category and a malformed config are one-line errors, exit code 2
+  const std::string bad = dep::test::binary("dep-data") + " prompts --split test --category Nope --set data.root=" +
+                          dep::test::fixture("dep-data") + " --set tokenizer=" + fixture_config().tokenizer +
+                          " --out " + dir + "/x.jsonl 2>/dev/null";
+  CHECK(WEXITSTATUS(std::system(bad.c_str())) == 2);
+  const std::string bad_key = dep::test::binary("dep-data") + " prompts --set history.kk=3 --out " + dir +
+                              "/y.jsonl 2>/dev/null";
+  CHECK(WEXITSTATUS(std::system(bad_key.c_str())) == 2);
+}
