@@ -1,0 +1,113 @@
+// dep-model: run the Qwen2 decoder on safetensors inputs for comparison with other implementations.
+// One register_* function per subcommand: adding one is a new function and one line in main.
+#include <CLI/CLI.hpp>
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "dep/app.h"
+#include "dep/error.h"
+#include "dep/generate.h"
+#include "dep/qwen2.h"
+#include "dep/tensor_io.h"
+
+namespace {
+
+// Flags every decoder subcommand shares.
+struct DecoderOptions {
+  std::string model_dir, input, output;
+  std::string dtype = "fp32";
+  std::string device = "cpu";
+  int threads = 0;
+};
+
+void add_decoder_options(CLI::App* sub, DecoderOptions& o) {
+  sub->add_option("--model", o.model_dir, "Hugging Face Qwen2 model directory")->required();
+  sub->add_option("--input", o.input, "safetensors with input_ids [B,T] I64 and optional attention_mask [B,T]")->required();
+  sub->add_option("--output", o.output, "safetensors file to write")->required();
+  sub->add_option("--dtype", o.dtype, "compute dtype: fp32, bf16 or fp16")->capture_default_str();
+  sub->add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
+  sub->add_option("--threads", o.threads, "CPU threads (0 = all)")->capture_default_str();
+}
+
+struct DecoderInputs {
+  torch::Tensor input_ids, attention_mask;
+};
+
+// input_ids [B,T] integer (required), attention_mask [B,T] integer/bool (optional, left padding).
+DecoderInputs read_inputs(const std::string& path) {
+  auto tensors = dep::load_safetensors(path);
+  DecoderInputs in;
+  auto ids = tensors.find("input_ids");
+  if (ids == tensors.end()) dep::fail(path + ": input_ids", "missing (expected [B,T] I64)");
+  if (ids->second.dim() != 2 || ids->second.is_floating_point()) {
+    dep::fail(path + ": input_ids", std::string("expected an integer [B,T] tensor, found ") +
+                                        c10::toString(ids->second.scalar_type()) + " " +
+                                        dep::shape_string(ids->second.sizes().vec()));
+  }
+  in.input_ids = ids->second.to(torch::kLong);
+  if (auto mask = tensors.find("attention_mask"); mask != tensors.end()) {
+    if (mask->second.sizes() != ids->second.sizes() || mask->second.is_floating_point()) {
+      dep::fail(path + ": attention_mask", "expected an integer tensor shaped like input_ids " +
+                                               dep::shape_string(ids->second.sizes().vec()) + ", found " +
+                                               c10::toString(mask->second.scalar_type()) + " " +
+                                               dep::shape_string(mask->second.sizes().vec()));
+    }
+    in.attention_mask = mask->second.to(torch::kLong);
+    auto real = in.attention_mask.sum(1);
+    if ((real == 0).any().item<bool>()) dep::fail(path + ": attention_mask", "a row has no real token");
+  }
+  return in;
+}
+
+dep::Qwen2Model load_model(const DecoderOptions& o) {
+  dep::set_torch_threads(o.threads);
+  return dep::Qwen2Model::load(o.model_dir, dep::parse_compute_dtype(o.dtype, "--dtype"),
+                               dep::parse_device(o.device, "--device"));
+}
+
+// logits: every position's logits [B,T,V] F32 (HF eager math; pads get their own garbage rows).
+void register_logits(CLI::App& app) {
+  auto o = std::make_shared<DecoderOptions>();
+  auto* sub = app.add_subcommand("logits", "write logits [B,T,V] F32 for input_ids (+ attention_mask)");
+  add_decoder_options(sub, *o);
+  sub->callback([o] {
+    auto model = load_model(*o);
+    auto in = read_inputs(o->input);
+    torch::NoGradGuard no_grad;
+    auto logits = model.forward_ids(in.input_ids, in.attention_mask).to(torch::kCPU, torch::kFloat32);
+    dep::save_safetensors(o->output, {{"logits", logits}});
+  });
+}
+
+// greedy: N greedy tokens per row with the KV cache, no early stop.
+void register_greedy(CLI::App& app) {
+  auto o = std::make_shared<DecoderOptions>();
+  auto max_new = std::make_shared<int64_t>(16);
+  auto* sub = app.add_subcommand("greedy", "write tokens [B,N] I64: greedy continuation with KV cache, no early stop");
+  add_decoder_options(sub, *o);
+  sub->add_option("--max-new-tokens", *max_new, "tokens to generate per row")->capture_default_str();
+  sub->callback([o, max_new] {
+    if (*max_new <= 0) dep::fail("--max-new-tokens", "must be positive, got " + std::to_string(*max_new));
+    auto model = load_model(*o);
+    auto in = read_inputs(o->input);
+    auto tokens = dep::greedy_continuation(model, in.input_ids, in.attention_mask, *max_new);
+    dep::save_safetensors(o->output, {{"tokens", tokens}});
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return dep::run_main([&] {
+    CLI::App app{"dep-model: run the Qwen2 decoder on safetensors inputs"};
+    dep::CommonOptions common;
+    dep::add_common_options(app, common);
+    app.require_subcommand(1);
+    app.parse_complete_callback([&] { dep::init_logging(common.log_level); });
+    register_logits(app);
+    register_greedy(app);
+    app.parse(argc, argv);
+    return 0;
+  });
+}
