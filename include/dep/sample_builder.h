@@ -75,4 +75,9 @@ class DepSampleBuilder {
   std::vector<std::vector<float>> user_means_;  // per pool user (empty without embeddings)
 };
 
+// Builds every row's sample on up to `threads` threads (0 = hardware concurrency), in row order.
+// The encoder must be safe to call concurrently (BpeTokenizer::encode is).
+std::vector<DepSample> build_samples(const DepSampleBuilder& builder, const std::vector<SplitRow>& rows, bool training,
+                                     size_t threads = 0);
+
 }  // namespace dep

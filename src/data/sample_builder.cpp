@@ -2,7 +2,11 @@
 #include "dep/sample_builder.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "dep/error.h"
@@ -274,6 +278,33 @@ std::string DepSampleBuilder::inspection_json(const SamplePlan& plan) {
   j["k"] = plan.k;
   j["base_token_count"] = plan.base_tokens;
   return j.dump();
+}
+
+std::vector<DepSample> build_samples(const DepSampleBuilder& builder, const std::vector<SplitRow>& rows, bool training,
+                                     size_t threads) {
+  std::vector<DepSample> samples(rows.size());
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min(threads, std::max<size_t>(1, rows.size()));
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&] {
+    for (size_t i = next++; i < rows.size(); i = next++) {
+      try {
+        samples[i] = builder.build(rows[i], training);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next = rows.size();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+  return samples;
 }
 
 }  // namespace dep

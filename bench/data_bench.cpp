@@ -1,0 +1,119 @@
+// data_bench: the data pipeline at full DPL size on synthetic data (≈3996 train + 512 val + 3996
+// test samples, profiles up to 500 reviews): JSONL reading, prompt planning with exact token
+// counts, and complete samples (token ids, labels, [16, 1024] his/diff blocks).
+//   data_bench --tokenizer ../shared/fixtures/qwen2.5-tokenizer/dep-tokenizer.json [--scale 1] [--threads 0]
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "dep/app.h"
+#include "dep/data_tokenizer.h"
+#include "dep/dep_dataset.h"
+#include "dep/sample_builder.h"
+#include "dep/synthetic_data.h"
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Unit-norm pseudo-random rows for every (category, user) of the test split.
+dep::InMemoryReviewEmbeddings random_embeddings(const dep::DepData& data, int64_t dim) {
+  dep::InMemoryReviewEmbeddings e(dim);
+  uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<float>((state >> 40) & 0xffff) / 65536.0f - 0.5f;
+  };
+  for (const auto& [category, rows] : data.test_rows)
+    for (const auto& row : rows) {
+      const int64_t n = static_cast<int64_t>(row.profile.size()) + 1;
+      std::vector<float> v(static_cast<size_t>(n * dim));
+      for (int64_t r = 0; r < n; ++r) {
+        double norm = 0;
+        for (int64_t d = 0; d < dim; ++d) norm += std::pow(v[r * dim + d] = next(), 2);
+        for (int64_t d = 0; d < dim; ++d) v[r * dim + d] /= static_cast<float>(std::sqrt(norm));
+      }
+      e.add(category, row.user_id, std::move(v));
+    }
+  return e;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return dep::run_main([&] {
+    CLI::App app{"data_bench: DEP sample construction at full DPL size on synthetic data"};
+    std::string tokenizer_path = std::string(DEP_SOURCE_DIR) + "/../shared/fixtures/qwen2.5-tokenizer/dep-tokenizer.json";
+    std::string dir = std::filesystem::temp_directory_path() / "dep-data-bench";
+    double scale = 1.0;
+    size_t threads = 0;
+    int64_t dim = 1024;
+    app.add_option("--tokenizer", tokenizer_path, "DEP (or Qwen2.5) tokenizer.json")->capture_default_str();
+    app.add_option("--dir", dir, "where the synthetic JSONL is written")->capture_default_str();
+    app.add_option("--scale", scale, "fraction of DPL's user counts (317, 1925, 1754)")->capture_default_str();
+    app.add_option("--threads", threads, "build threads (0 = all cores)")->capture_default_str();
+    app.add_option("--dim", dim, "embedding width")->capture_default_str();
+    app.parse(argc, argv);
+    spdlog::set_level(spdlog::level::warn);
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+
+    dep::SynthConfig synth;
+    synth.users = {std::max<int64_t>(2, std::llround(317 * scale)), std::max<int64_t>(2, std::llround(1925 * scale)),
+                   std::max<int64_t>(2, std::llround(1754 * scale))};
+    synth.items = std::max<int64_t>(60, std::llround(1925 * scale * 2));
+    synth.min_profile = 8;
+    synth.max_profile = 490;  // + 10 input reviews = DPL's 500 cap
+    synth.mean_extra_profile = 28;  // DPL profiles: 37 ± 34 (paper Table 4)
+    synth.shared_user_fraction = 0.0;
+    auto t0 = std::chrono::steady_clock::now();
+    const auto generated = dep::generate_synthetic(synth);
+    dep::write_synthetic_dpl(generated, dir);
+    const double t_synth = seconds_since(t0);
+    int64_t longest = 0, reviews = 0, users = 0;
+    for (const auto& c : generated)
+      for (const auto& u : c.user_reviews) {
+        longest = std::max<int64_t>(longest, static_cast<int64_t>(u.second.size()) - 1);
+        reviews += static_cast<int64_t>(u.second.size());
+        ++users;
+      }
+    uintmax_t bytes = 0;
+    for (const auto& f : std::filesystem::recursive_directory_iterator(dir))
+      if (f.is_regular_file()) bytes += f.file_size();
+
+    const auto tokenizer = dep::load_dep_tokenizer(tokenizer_path);
+    dep::DataConfig config;
+    config.data.root = dir;
+    std::printf("data_bench: %lld users, %lld reviews, longest test profile %lld, JSONL %.0f MB (generated in %.1f s), "
+                "%zu threads\n",
+                (long long)users, (long long)reviews, (long long)longest, bytes / 1e6, t_synth, threads);
+    std::printf("%-6s %8s %10s %10s %10s %12s\n", "split", "samples", "read s", "prompts s", "samples s", "samples/s");
+    double total_pipeline = 0;
+    for (const auto split : {dep::DepSplit::kTrain, dep::DepSplit::kVal, dep::DepSplit::kTest}) {
+      t0 = std::chrono::steady_clock::now();
+      const auto data = dep::load_dep_data(config, split);
+      const double t_read = seconds_since(t0);
+      const auto embeddings = random_embeddings(data, dim);
+      dep::DepSampleBuilder text_only(config, data, dep::encoder_of(tokenizer));
+      t0 = std::chrono::steady_clock::now();
+      int64_t k_sum = 0;
+      for (const auto& row : data.rows) k_sum += text_only.plan(row).k;
+      const double t_plan = seconds_since(t0);
+      dep::DepSampleBuilder builder(config, data, dep::encoder_of(tokenizer), &embeddings);
+      t0 = std::chrono::steady_clock::now();
+      const auto samples = dep::build_samples(builder, data.rows, split == dep::DepSplit::kTrain, threads);
+      const double t_build = seconds_since(t0);
+      total_pipeline += t_read + t_build;
+      std::printf("%-6s %8zu %10.2f %10.2f %10.2f %12.1f   (mean k %.2f)\n", dep::split_name(split), samples.size(),
+                  t_read, t_plan, t_build, samples.size() / t_build, double(k_sum) / double(data.rows.size()));
+    }
+    std::printf("total: read + build all samples of the three splits: %.1f s\n", total_pipeline);
+    return 0;
+  });
+}
