@@ -2,6 +2,8 @@
 #include "dep/bleu.h"
 
 #include <cmath>
+#include <cstdint>
+#include <map>
 #include <unordered_map>
 
 #include "dep/error.h"
@@ -21,12 +23,18 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
 }
 
 struct Tokenizer13aRules {
-  // mteval-v13a's punctuation rules, in order (sacrebleu's TokenizerRegexp).
-  metrics_detail::Regex symbols{R"(([\{-\~\[-\` -\&\(-\+\:-\@\/]))"};
+  // mteval-v13a's punctuation rules after the symbol padding, in order (sacrebleu's TokenizerRegexp).
   metrics_detail::Regex period_comma_after_nondigit{R"(([^0-9])([\.,]))"};
   metrics_detail::Regex period_comma_before_nondigit{R"(([\.,])([^0-9]))"};
   metrics_detail::Regex dash_after_digit{R"(([0-9])(-))"};
 };
+
+// The first rule, ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 ", is a per-character rewrite: it pads
+// ASCII space and the symbols ! " # $ % & ( ) * + / : ; < = > ? @ [ \ ] ^ _ ` { | } ~.
+bool is_13a_symbol(char c) {
+  return (c >= '{' && c <= '~') || (c >= '[' && c <= '`') || (c >= ' ' && c <= '&') ||
+         (c >= '(' && c <= '+') || (c >= ':' && c <= '@') || c == '/';
+}
 
 const Tokenizer13aRules& rules_13a() {
   static const Tokenizer13aRules rules;
@@ -48,8 +56,17 @@ std::string bleu_tokenize_13a(std::string_view input) {
     replace_all(line, "&gt;", ">");
   }
   const auto& r = rules_13a();
-  std::string text = " " + line + " ";
-  text = r.symbols.sub(text, " \\1 ");
+  std::string text;
+  text.reserve(line.size() * 2 + 8);
+  for (char c : " " + line + " ") {
+    if (is_13a_symbol(c)) {
+      text.push_back(' ');
+      text.push_back(c);
+      text.push_back(' ');
+    } else {
+      text.push_back(c);
+    }
+  }
   text = r.period_comma_after_nondigit.sub(text, "\\1 \\2 ");
   text = r.period_comma_before_nondigit.sub(text, " \\1 \\2");
   text = r.dash_after_digit.sub(text, "\\1 \\2 ");
@@ -78,24 +95,10 @@ std::vector<std::string_view> bleu_tokens(const std::string& tokenized) {
   return metrics_detail::py_split(tokenized);
 }
 
-struct NgramKeyHash {
-  size_t operator()(const std::string& s) const { return std::hash<std::string>()(s); }
-};
-
-// n-grams as their space-joined text ("a b c"); tokens never contain spaces.
-std::unordered_map<std::string, long> ngrams_of(const std::vector<std::string_view>& toks,
-                                                size_t n) {
-  std::unordered_map<std::string, long> counts;
-  std::string key;
-  for (size_t i = 0; i + n <= toks.size(); ++i) {
-    key.clear();
-    for (size_t k = 0; k < n; ++k) {
-      if (k) key.push_back(' ');
-      key.append(toks[i + k]);
-    }
-    counts[key]++;
-  }
-  return counts;
+// Counts n-grams of token ids; a 4-gram of ids below 2^16 packs into one 64-bit key.
+template <typename Map, typename KeyFn>
+void count_ngrams(const std::vector<int>& ids, size_t n, Map& counts, KeyFn key) {
+  for (size_t i = 0; i + n <= ids.size(); ++i) counts[key(i, n)]++;
 }
 
 }  // namespace
@@ -108,13 +111,47 @@ BleuStats bleu_segment_stats(std::string_view hypothesis, std::string_view refer
   BleuStats s;
   s.sys_len = static_cast<long>(h.size());
   s.ref_len = static_cast<long>(r.size());
+  // Tokens become ids shared by both sides, so n-grams compare as integers.
+  std::unordered_map<std::string_view, int> vocab;
+  auto to_ids = [&](const std::vector<std::string_view>& toks) {
+    std::vector<int> ids;
+    ids.reserve(toks.size());
+    for (auto t : toks) ids.push_back(vocab.emplace(t, static_cast<int>(vocab.size())).first->second);
+    return ids;
+  };
+  const auto hid = to_ids(h), rid = to_ids(r);
+  const bool packed = vocab.size() < (1u << 16);
   for (size_t n = 1; n <= 4; ++n) {
-    auto hc = ngrams_of(h, n);
-    auto rc = ngrams_of(r, n);
-    for (const auto& [g, c] : hc) {
-      s.total[n - 1] += c;
-      auto it = rc.find(g);
-      if (it != rc.end()) s.correct[n - 1] += std::min(c, it->second);
+    if (packed) {
+      auto key_of = [](const std::vector<int>& ids) {
+        return [&ids](size_t i, size_t len) {
+          uint64_t k = 0;
+          for (size_t j = 0; j < len; ++j) k = (k << 16) | static_cast<uint64_t>(ids[i + j]);
+          return k;
+        };
+      };
+      std::unordered_map<uint64_t, long> hc, rc;
+      count_ngrams(hid, n, hc, key_of(hid));
+      count_ngrams(rid, n, rc, key_of(rid));
+      for (const auto& [g, c] : hc) {
+        s.total[n - 1] += c;
+        auto it = rc.find(g);
+        if (it != rc.end()) s.correct[n - 1] += std::min(c, it->second);
+      }
+    } else {
+      auto key_of = [](const std::vector<int>& ids) {
+        return [&ids](size_t i, size_t len) {
+          return std::vector<int>(ids.begin() + static_cast<long>(i), ids.begin() + static_cast<long>(i + len));
+        };
+      };
+      std::map<std::vector<int>, long> hc, rc;
+      count_ngrams(hid, n, hc, key_of(hid));
+      count_ngrams(rid, n, rc, key_of(rid));
+      for (const auto& [g, c] : hc) {
+        s.total[n - 1] += c;
+        auto it = rc.find(g);
+        if (it != rc.end()) s.correct[n - 1] += std::min(c, it->second);
+      }
     }
   }
   return s;

@@ -227,7 +227,9 @@ const std::unordered_map<std::string, std::string>& irregular_forms() {
 
 }  // namespace
 
-std::string porter_stem(std::string_view word) {
+namespace {
+
+std::string stem_uncached(std::string_view word) {
   // nltk looks the pool up with the word as given (pool keys are lowercase).
   auto it = irregular_forms().find(std::string(word));
   if (it != irregular_forms().end()) return it->second;
@@ -243,6 +245,20 @@ std::string porter_stem(std::string_view word) {
   w = step5a(w);
   w = step5b(w);
   return metrics_detail::u32_to_utf8(w);
+}
+
+}  // namespace
+
+std::string porter_stem(std::string_view word) {
+  // Review vocabularies repeat heavily; a bounded per-thread memo avoids re-stemming.
+  thread_local std::unordered_map<std::string, std::string> memo;
+  std::string key(word);
+  auto hit = memo.find(key);
+  if (hit != memo.end()) return hit->second;
+  if (memo.size() >= (1u << 18)) memo.clear();
+  std::string stem = stem_uncached(word);
+  memo.emplace(std::move(key), stem);
+  return stem;
 }
 
 }  // namespace dep
