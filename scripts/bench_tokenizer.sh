@@ -33,8 +33,9 @@ for l in open(cases, encoding="utf-8"):
     text = json.loads(l)["text"].replace("\r\n", "\n").replace("\r", "\n")
     lines.extend(s for s in text.split("\n") if s)
 block = "\n".join(lines) + "\n"
+content = sum(len(s.encode("utf-8")) for s in lines)  # what both sides count: bytes without the newlines
 with open(out, "w", encoding="utf-8", newline="\n") as f:
-    for _ in range(int(mb * 1e6 / len(block.encode("utf-8"))) + 1):
+    for _ in range(int(mb * 1e6 // content) + 1):
         f.write(block)
 PY
 

@@ -258,9 +258,10 @@ BpeTokenizer BpeTokenizer::from_json(const nlohmann::json& j, const std::string&
       impl->merges.emplace_back(l->second, r->second);
       impl->merge_table.insert(l->second, r->second, static_cast<int32_t>(rank), merged->second);
     }
-    impl->model_json = model;
-    impl->model_json.erase("vocab");
-    impl->model_json.erase("merges");
+    impl->model_json = nlohmann::json::object();
+    for (auto it = model.begin(); it != model.end(); ++it) {
+      if (it.key() != "vocab" && it.key() != "merges") impl->model_json[it.key()] = it.value();
+    }
 
     // Added tokens.
     if (j.contains("added_tokens") && !j["added_tokens"].is_null()) {

@@ -74,6 +74,10 @@ TEST_CASE("BPE edge inputs: empty, 1 MB, invalid UTF-8", "[text][bpe]") {
   CHECK(tok.decode(tok.encode(letters)) == letters);
   const std::string spaces(1u << 20, ' ');
   CHECK(tok.decode(tok.encode(spaces)) == spaces);
+  std::string punctuation, newlines(1u << 20, '\n');
+  while (punctuation.size() < (1u << 20)) punctuation += "!?";
+  CHECK(tok.decode(tok.encode(punctuation)) == punctuation);
+  CHECK(tok.decode(tok.encode(newlines)) == newlines);
 
   // Invalid UTF-8 is repaired first (each maximal invalid subpart → U+FFFD), never a crash.
   const std::string bad = "ok \xff\xfe caf\xc3 \xe2\x82 end\xf0\x9f";

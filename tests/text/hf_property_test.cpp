@@ -87,11 +87,14 @@ from tokenizers import Tokenizer
 qwen = Tokenizer.from_file(sys.argv[1]); dep = Tokenizer.from_file(sys.argv[2]); xlmr = Tokenizer.from_file(sys.argv[3])
 with open(sys.argv[4], encoding='utf-8') as f:
     job = json.load(f)
-out = {'qwen': [], 'dep': [], 'xlmr': [], 'decode': [], 'decode_skip': []}
+out = {'qwen': [], 'dep': [], 'xlmr': [], 'xlmr_decode': [], 'xlmr_decode_skip': [], 'decode': [], 'decode_skip': []}
 for t in job['texts']:
     out['qwen'].append(qwen.encode(t, add_special_tokens=False).ids)
     out['dep'].append(dep.encode(t, add_special_tokens=False).ids)
-    out['xlmr'].append(xlmr.encode(t, add_special_tokens=True).ids)
+    ids = xlmr.encode(t, add_special_tokens=True).ids
+    out['xlmr'].append(ids)
+    out['xlmr_decode'].append(xlmr.decode(ids, skip_special_tokens=False))
+    out['xlmr_decode_skip'].append(xlmr.decode(ids, skip_special_tokens=True))
 for ids in job['id_lists']:
     out['decode'].append(dep.decode(ids, skip_special_tokens=False))
     out['decode_skip'].append(dep.decode(ids, skip_special_tokens=True))
@@ -137,7 +140,7 @@ TEST_CASE("random strings and id sequences: ids and decoding equal Hugging Face 
   std::ifstream in(dir + "/hf.json");
   const auto hf = nlohmann::json::parse(in);
 
-  size_t qwen_ok = 0, dep_ok = 0, xlmr_ok = 0, decode_ok = 0;
+  size_t qwen_ok = 0, dep_ok = 0, xlmr_ok = 0, xlmr_decode_ok = 0, decode_ok = 0;
   for (size_t i = 0; i < texts.size(); ++i) {
     if (dep::test::qwen_tokenizer().encode(texts[i]) == hf["qwen"][i].get<std::vector<int64_t>>()) {
       ++qwen_ok;
@@ -149,6 +152,13 @@ TEST_CASE("random strings and id sequences: ids and decoding equal Hugging Face 
       ++xlmr_ok;
     } else {
       UNSCOPED_INFO("xlmr differs on " << nlohmann::json(texts[i]).dump());
+    }
+    const auto xlmr_ids = hf["xlmr"][i].get<std::vector<int64_t>>();
+    if (dep::test::xlmr_tokenizer().decode(xlmr_ids, false) == hf["xlmr_decode"][i].get<std::string>() &&
+        dep::test::xlmr_tokenizer().decode(xlmr_ids, true) == hf["xlmr_decode_skip"][i].get<std::string>()) {
+      ++xlmr_decode_ok;
+    } else {
+      UNSCOPED_INFO("xlmr decode differs on " << nlohmann::json(xlmr_ids).dump());
     }
   }
   for (size_t i = 0; i < id_lists.size(); ++i) {
@@ -163,6 +173,7 @@ TEST_CASE("random strings and id sequences: ids and decoding equal Hugging Face 
   CHECK(qwen_ok == texts.size());
   CHECK(dep_ok == texts.size());
   CHECK(xlmr_ok == texts.size());
+  CHECK(xlmr_decode_ok == texts.size());
   CHECK(decode_ok == id_lists.size());
 }
 
