@@ -83,7 +83,7 @@ class WordCache {
     }
   }
   void insert(std::string_view key, const int32_t* ids, size_t count);
-  static constexpr size_t kMaxKeyBytes = 128;
+  static constexpr size_t kMaxKeyBytes = 256;
 
  private:
   static uint64_t hash(std::string_view key);

@@ -13,11 +13,29 @@ namespace dep {
 
 namespace {
 
-// Code points below U+0300 are NFC-stable and never compose with a following one below U+0300,
-// so text whose bytes are all below 0xCC (no lead byte of U+0300 or above) is already in NFC.
-bool trivially_composed(std::string_view text) {
-  for (unsigned char c : text) {
-    if (c >= 0xCC) return false;
+// Code points that are NFC_Quick_Check=Yes with combining class 0 and are never the second
+// character of a canonical composition (so no neighbour can combine with them): CJK ideographs,
+// kana (without the combining voiced marks U+3099–U+309C; tone marks U+302A–U+302F are excluded too), Hangul syllables (a following jamo T is
+// not in this set), fullwidth forms, CJK and general punctuation, currency signs, emoji.
+bool composition_inert(char32_t c) {
+  return c < 0x300 || (c >= 0x2010 && c <= 0x2027) || (c >= 0x2030 && c <= 0x205E) || (c >= 0x20A0 && c <= 0x20C0) ||
+         (c >= 0x3001 && c <= 0x3029) || (c >= 0x3030 && c <= 0x303F) || (c >= 0x3041 && c <= 0x3096) || (c >= 0x30A1 && c <= 0x30FA) ||
+         (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xFF01 && c <= 0xFF5E) ||
+         (c >= 0x1F300 && c <= 0x1FAFF);
+}
+
+// True when NFC cannot change `text`: every character is composition-inert.
+bool nfc_stable(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0xCC) {
+      ++i;
+      continue;
+    }
+    const Utf8Step step = decode_utf8_step(text.substr(i));
+    if (!step.valid || !composition_inert(step.code_point)) return false;
+    i += step.length;
   }
   return true;
 }
@@ -33,7 +51,7 @@ bool is_ascii(std::string_view text) {
 
 std::string unicode_normalize(std::string_view text, NormalForm form) {
   if (is_ascii(text)) return std::string(text);
-  if (form == NormalForm::kNfc && trivially_composed(text)) return std::string(text);
+  if (form == NormalForm::kNfc && nfc_stable(text)) return std::string(text);
   int options = UTF8PROC_STABLE;
   switch (form) {
     case NormalForm::kNfc: options |= UTF8PROC_COMPOSE; break;
