@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# bench_decoder.sh: CPU prefill/decode tokens per second of dep's Qwen2 decoder (bench/decoder_bench)
+# against Hugging Face transformers' Qwen2ForCausalLM (eager attention) on the same random-weight
+# Qwen2.5-0.5B-shape model, in the same run, plus the machine's memory bandwidth (the decode floor).
+#
+#   scripts/bench_decoder.sh                  # full 24 layers, batch 1 and 8, bf16, 2 threads
+#   LAYERS=8 ROUNDS=3 scripts/bench_decoder.sh
+# Env: DEP_BUILD_DIR (default build), DEP_VENV (default .venv), LAYERS (0 = all 24), ROUNDS
+# (alternating dep/HF process pairs per batch size, default 2), REPS (timed repetitions per process,
+# default 3), PROMPT (64), NEW (16), THREADS (2), BATCHES ("1 8").
+# Prints one JSON line per process and a summary table with medians and ratios (dep / HF).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BUILD="${DEP_BUILD_DIR:-$ROOT/build}"
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+PY="${DEP_VENV:-$ROOT/.venv}/bin/python3"
+LAYERS="${LAYERS:-0}"
+ROUNDS="${ROUNDS:-2}"
+REPS="${REPS:-3}"
+PROMPT="${PROMPT:-64}"
+NEW="${NEW:-16}"
+THREADS="${THREADS:-2}"
+BATCHES="${BATCHES:-1 8}"
+BENCH="$BUILD/bin/decoder_bench"
+[ -x "$BENCH" ] || { echo "missing $BENCH: build the decoder_bench target first" >&2; exit 2; }
+
+MODELS="$BUILD/bench-models"
+MODEL="$MODELS/qwen2.5-0.5B-random"
+[ "$LAYERS" != 0 ] && MODEL="$MODEL-${LAYERS}l"
+if [ ! -f "$MODEL/model.safetensors" ]; then
+  mkdir -p "$MODELS"
+  "$PY" "$ROOT/../shared/bench/make_random_qwen2.py" "$MODEL" --size 0.5B --layers "$LAYERS"
+fi
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+# The anchor: the same greedy loop (prefill with logits of the last position, then one token at a
+# time with the KV cache) through transformers' model forward, which is what generate() calls.
+cat > "$WORK/hf_bench.py" <<'PY'
+import json, statistics, sys, time
+import torch
+import transformers
+from transformers import DynamicCache, Qwen2ForCausalLM
+model_dir, batch, prompt, new, threads, reps = sys.argv[1], *map(int, sys.argv[2:7])
+torch.set_num_threads(threads)
+t0 = time.perf_counter()
+model = Qwen2ForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16, attn_implementation="eager").eval()
+load_s = time.perf_counter() - t0
+g = torch.Generator().manual_seed(0)
+ids = torch.randint(0, model.config.vocab_size, (batch, prompt), generator=g)
+pre, dec = [], []
+with torch.no_grad():
+    for r in range(reps + 1):
+        cache = DynamicCache(config=model.config)
+        t0 = time.perf_counter()
+        out = model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=1)
+        nxt = out.logits[:, -1].float().argmax(-1, keepdim=True)
+        t1 = time.perf_counter()
+        for i in range(new):
+            out = model(input_ids=nxt, past_key_values=out.past_key_values, use_cache=True)
+            nxt = out.logits[:, -1].float().argmax(-1, keepdim=True)
+        t2 = time.perf_counter()
+        if r:
+            pre.append(batch * prompt / (t1 - t0))
+            dec.append(batch * new / (t2 - t1))
+print(json.dumps({"impl": "hf", "torch": torch.__version__, "transformers": transformers.__version__,
+                  "dtype": "bf16", "threads": threads, "attention": "eager", "batch": batch, "prompt": prompt,
+                  "new": new, "load_s": round(load_s, 2), "prefill_tok_s": round(statistics.median(pre), 2),
+                  "decode_tok_s": round(statistics.median(dec), 2)}))
+PY
+
+# Memory bandwidth: a large numpy copy (read + write bytes), best of 5.
+"$PY" - > "$WORK/bandwidth.json" <<'PY'
+import json, time
+import numpy as np
+a = np.ones(256 * 1024 * 1024 // 8)
+b = np.empty_like(a)
+best = 0.0
+for _ in range(5):
+    t0 = time.perf_counter(); np.copyto(b, a); t = time.perf_counter() - t0
+    best = max(best, 2 * a.nbytes / t / 1e9)
+print(json.dumps({"copy_gb_s": round(best, 2)}))
+PY
+cat "$WORK/bandwidth.json"
+
+: > "$WORK/results.jsonl"
+for batch in $BATCHES; do
+  for round in $(seq "$ROUNDS"); do
+    "$BENCH" "$MODEL" --dtype bf16 --threads "$THREADS" --batch "$batch" --prompt "$PROMPT" --new "$NEW" \
+      --reps "$REPS" | tee -a "$WORK/results.jsonl"
+    "$PY" "$WORK/hf_bench.py" "$MODEL" "$batch" "$PROMPT" "$NEW" "$THREADS" "$REPS" 2>/dev/null | tail -n 1 \
+      | tee -a "$WORK/results.jsonl"
+  done
+done
+
+"$PY" - "$WORK/results.jsonl" "$WORK/bandwidth.json" "$MODEL" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+bw = json.load(open(sys.argv[2]))["copy_gb_s"]
+cfg = json.load(open(sys.argv[3] + "/config.json"))
+print(f"\nmodel {sys.argv[3]} ({cfg['num_hidden_layers']} layers), bf16, memory bandwidth (numpy copy) {bw} GB/s")
+print("| batch | metric | dep tok/s | HF eager tok/s | ratio |")
+print("|---|---|---|---|---|")
+for batch in sorted({r["batch"] for r in rows}):
+    for metric in ("prefill_tok_s", "decode_tok_s"):
+        d = statistics.median(r[metric] for r in rows if r["impl"] == "dep" and r["batch"] == batch)
+        h = statistics.median(r[metric] for r in rows if r["impl"] == "hf" and r["batch"] == batch)
+        print(f"| {batch} | {metric[:-6]} | {d:.2f} | {h:.2f} | {d / h:.2f}x |")
+PY
