@@ -54,7 +54,10 @@ struct ReadReport {
 
 // Parses one JSONL line of a DPL split; `where` ("file:line") prefixes every error. Rejects
 // missing or mistyped fields, empty text, non-numeric ratings, non-integer timestamps.
+// A schema-specialised scanner reads well-formed rows; anything else goes through the general
+// JSON parser (parse_user_row_general), which gives the same result or the precise error.
 UserRow parse_user_row(std::string_view line, const std::string& where);
+UserRow parse_user_row_general(std::string_view line, const std::string& where);
 ItemMeta parse_meta_row(std::string_view line, const std::string& where, std::string* asin);
 
 // Reads a DPL split file, every row.

@@ -114,3 +114,50 @@ TEST_CASE("ratings print as Python's repr(float)", "[data][dataset]") {
   CHECK(dep::python_float_repr(1.5e-7) == "1.5e-07");
   CHECK(dep::python_float_repr(0.0) == "0.0");
 }
+
+namespace {
+
+void check_same(const std::string& line) {
+  INFO(line.substr(0, 200));
+  const auto fast = dep::parse_user_row(line, "x");
+  const auto general = dep::parse_user_row_general(line, "x");
+  CHECK(fast.user_id == general.user_id);
+  REQUIRE(fast.profile.size() == general.profile.size());
+  auto same = [](const dep::Review& a, const dep::Review& b) {
+    CHECK(a.asin == b.asin);
+    CHECK(a.rating == b.rating);
+    CHECK(a.text == b.text);
+    CHECK(a.timestamp == b.timestamp);
+    CHECK(a.title == b.title);
+  };
+  for (size_t i = 0; i < fast.profile.size(); ++i) same(fast.profile[i], general.profile[i]);
+  same(fast.data, general.data);
+}
+
+}  // namespace
+
+TEST_CASE("the fast row reader agrees with the general JSON parser", "[data][dataset]") {
+  for (const char* category : {"Books", "Movies_and_TV", "CDs_and_Vinyl"})
+    for (const char* split : {"train", "val", "test"}) {
+      std::ifstream in(dep::test::fixture(std::string("dep-data/") + category + "/" + split + ".jsonl"));
+      std::string line;
+      int n = 0;
+      while (std::getline(in, line)) check_same(line), ++n;
+      CHECK(n > 0);
+    }
+  // escapes, \u sequences with a surrogate pair, raw UTF-8, extra keys, odd spacing, integer rating
+  check_same(R"( { "extra" : [1, {"a": null}, true, -0.5e3], "user_id":"U\u00e9\ud83d\ude00",)"
+             R"("profile":[ {"title":"t\"q\\\/\b\f\n\r\t","asin":"A","rating":5,"text":"caf\u00e9 ✓ 😀",)"
+             R"("timestamp":-12,"helpful":false} ] , "data":{"asin":"B","rating":1.25e0,"text":"x","timestamp":0,"title":""}})");
+  // rows only the general parser accepts (integral float timestamp) or rejects: same outcome
+  const std::string float_ts =
+      R"({"user_id":"U","profile":[],"data":{"asin":"B","rating":1,"text":"x","timestamp":1e3,"title":""}})";
+  CHECK(dep::parse_user_row(float_ts, "x").data.timestamp == 1000);
+  for (const std::string& bad : {std::string(R"({"user_id":"U","profile":[],"data":{"asin":"B","rating":1,"text":"\ud800","timestamp":1,"title":""}})"),
+                                std::string(R"({"user_id":"U","profile":[],"data":{"asin":"B","rating":1,"text":")") + "\xff" +
+                                    R"(","timestamp":1,"title":""}})",
+                                std::string(R"({"user_id":"U","profile":[],"data":{}} x)")}) {
+    CHECK_THROWS_AS(dep::parse_user_row(bad, "x"), dep::Error);
+    CHECK_THROWS_AS(dep::parse_user_row_general(bad, "x"), dep::Error);
+  }
+}
