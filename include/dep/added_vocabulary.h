@@ -67,6 +67,7 @@ class AddedVocabulary {
    private:
     std::vector<std::pair<std::string, size_t>> patterns_;  // (matched text, index into tokens_)
     std::array<std::vector<uint32_t>, 256> by_first_byte_;
+    std::string first_bytes_;  // distinct first bytes, searched with memchr when there are few
   };
 
   std::vector<AddedToken> tokens_;

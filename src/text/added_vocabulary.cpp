@@ -125,6 +125,10 @@ void AddedVocabulary::Matcher::build(std::vector<std::pair<std::string, size_t>>
   for (uint32_t i = 0; i < patterns_.size(); ++i) {
     by_first_byte_[static_cast<unsigned char>(patterns_[i].first[0])].push_back(i);
   }
+  first_bytes_.clear();
+  for (int b = 0; b < 256; ++b) {
+    if (!by_first_byte_[static_cast<size_t>(b)].empty()) first_bytes_ += static_cast<char>(b);
+  }
   for (auto& bucket : by_first_byte_) {
     std::stable_sort(bucket.begin(), bucket.end(),
                      [&](uint32_t a, uint32_t b) { return patterns_[a].first.size() > patterns_[b].first.size(); });
@@ -137,6 +141,16 @@ void AddedVocabulary::Matcher::split(const AddedVocabulary& vocab, std::string_v
   size_t i = 0;
   const size_t n = text.size();
   while (i < n && !patterns_.empty()) {
+    if (first_bytes_.size() <= 4) {
+      // Jump to the nearest possible first byte (Qwen's tokens all start with '<', DEP's also '[').
+      size_t next = n;
+      for (char c : first_bytes_) {
+        const void* hit = std::memchr(text.data() + i, c, std::min(next, n) - i);
+        if (hit != nullptr) next = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
+      }
+      if (next >= n) break;
+      i = next;
+    }
     const auto& bucket = by_first_byte_[static_cast<unsigned char>(text[i])];
     const std::pair<std::string, size_t>* hit = nullptr;
     for (uint32_t index : bucket) {

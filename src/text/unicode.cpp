@@ -3,6 +3,7 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -14,44 +15,25 @@ namespace dep {
 namespace {
 
 // Code points that are NFC_Quick_Check=Yes with combining class 0 and are never the second
-// character of a canonical composition (so no neighbour can combine with them): CJK ideographs,
-// kana (without the combining voiced marks U+3099–U+309C; tone marks U+302A–U+302F are excluded too), Hangul syllables (a following jamo T is
-// not in this set), fullwidth forms, CJK and general punctuation, currency signs, emoji.
+// character of a canonical composition: nothing before them can combine with them, so NFC may
+// treat the text on each side of one independently. Listed: Latin up to U+02FF and U+1E00–U+1EFF,
+// Greek and Cyrillic letters, Hebrew, Arabic, Devanagari and Thai letters, general and CJK
+// punctuation (not the tone marks U+302A–U+302F), currency, kana (not U+3099–U+309C), CJK
+// ideographs, Hangul syllables (jamo are not listed), fullwidth forms, emoji.
 bool composition_inert(char32_t c) {
-  return c < 0x300 || (c >= 0x2010 && c <= 0x2027) || (c >= 0x2030 && c <= 0x205E) || (c >= 0x20A0 && c <= 0x20C0) ||
-         (c >= 0x3001 && c <= 0x3029) || (c >= 0x3030 && c <= 0x303F) || (c >= 0x3041 && c <= 0x3096) || (c >= 0x30A1 && c <= 0x30FA) ||
-         (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xFF01 && c <= 0xFF5E) ||
-         (c >= 0x1F300 && c <= 0x1FAFF);
-}
-
-// True when NFC cannot change `text`: every character is composition-inert.
-bool nfc_stable(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b < 0xCC) {
-      ++i;
-      continue;
-    }
-    const Utf8Step step = decode_utf8_step(text.substr(i));
-    if (!step.valid || !composition_inert(step.code_point)) return false;
-    i += step.length;
+  if (c < 0x300) return true;
+  if (c < 0x2000) {
+    return (c >= 0x388 && c <= 0x3FF && c != 0x3F4 && c != 0x3F9) || (c >= 0x400 && c <= 0x482) ||
+           (c >= 0x5D0 && c <= 0x5EA) || (c >= 0x620 && c <= 0x64A) || (c >= 0x904 && c <= 0x939) ||
+           (c >= 0xE01 && c <= 0xE30) || (c >= 0x1E00 && c <= 0x1EFF);
   }
-  return true;
+  return (c >= 0x2010 && c <= 0x2027) || (c >= 0x2030 && c <= 0x205E) || (c >= 0x20A0 && c <= 0x20C0) ||
+         (c >= 0x3001 && c <= 0x3029) || (c >= 0x3030 && c <= 0x303F) || (c >= 0x3041 && c <= 0x3096) ||
+         (c >= 0x30A1 && c <= 0x30FA) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3) ||
+         (c >= 0xFF01 && c <= 0xFF5E) || (c >= 0x1F300 && c <= 0x1FAFF);
 }
 
-bool is_ascii(std::string_view text) {
-  for (unsigned char c : text) {
-    if (c >= 0x80) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-std::string unicode_normalize(std::string_view text, NormalForm form) {
-  if (is_ascii(text)) return std::string(text);
-  if (form == NormalForm::kNfc && nfc_stable(text)) return std::string(text);
+std::string utf8proc_form(std::string_view text, NormalForm form) {
   int options = UTF8PROC_STABLE;
   switch (form) {
     case NormalForm::kNfc: options |= UTF8PROC_COMPOSE; break;
@@ -66,6 +48,63 @@ std::string unicode_normalize(std::string_view text, NormalForm form) {
   if (n < 0) fail_internal("unicode_normalize", std::string("utf8proc: ") + utf8proc_errmsg(n));
   std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> holder(out, &std::free);
   return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
+}
+
+// NFC that only hands utf8proc the stretches around characters that are not composition-inert:
+// each stretch starts at the inert character before it (which may compose with what follows).
+std::string nfc(std::string_view text) {
+  std::string out;
+  size_t copied = 0;        // text[0, copied) is in `out`
+  size_t last_inert = 0;    // start of the last inert character seen
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0xCC) {  // below U+0300 (or an ASCII/continuation byte of such a character)
+      if ((b & 0xC0) != 0x80) last_inert = i;
+      ++i;
+      continue;
+    }
+    const Utf8Step step = decode_utf8_step(text.substr(i));
+    if (step.valid && composition_inert(step.code_point)) {
+      last_inert = i;
+      i += step.length;
+      continue;
+    }
+    // A stretch of non-inert characters: normalize from the last inert one to the next inert one.
+    size_t end = i + step.length;
+    while (end < text.size()) {
+      const auto e = static_cast<unsigned char>(text[end]);
+      if (e < 0xCC) break;
+      const Utf8Step next = decode_utf8_step(text.substr(end));
+      if (next.valid && composition_inert(next.code_point)) break;
+      end += next.length;
+    }
+    const size_t begin = std::max(last_inert, copied);
+    if (out.empty()) out.reserve(text.size() + 16);
+    out.append(text.substr(copied, begin - copied));
+    out += utf8proc_form(text.substr(begin, end - begin), NormalForm::kNfc);
+    copied = end;
+    i = end;
+    last_inert = end;
+  }
+  if (copied == 0) return std::string(text);
+  out.append(text.substr(copied));
+  return out;
+}
+
+bool is_ascii(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string unicode_normalize(std::string_view text, NormalForm form) {
+  if (is_ascii(text)) return std::string(text);
+  if (form == NormalForm::kNfc) return nfc(text);
+  return utf8proc_form(text, form);
 }
 
 bool is_white_space(char32_t c) {

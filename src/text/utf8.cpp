@@ -1,6 +1,8 @@
 // UTF-8 decoding with maximal-subpart replacement (Unicode 15, §3.9 "U+FFFD substitution").
 #include "dep/utf8.h"
 
+#include <cstring>
+
 namespace dep {
 
 namespace {
@@ -68,6 +70,14 @@ Utf8Step decode_utf8_step(std::string_view bytes) {
 bool is_valid_utf8(std::string_view bytes) {
   size_t i = 0;
   while (i < bytes.size()) {
+    // ASCII eight bytes at a time.
+    while (i + 8 <= bytes.size()) {
+      uint64_t word;
+      std::memcpy(&word, bytes.data() + i, 8);
+      if (word & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= bytes.size()) break;
     if (static_cast<unsigned char>(bytes[i]) < 0x80) {
       ++i;
       continue;
