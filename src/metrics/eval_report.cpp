@@ -24,6 +24,22 @@ bool looks_like_jsonl(const std::string& path) {
   return ext == ".jsonl" || ext == ".json" || ext == ".ndjson";
 }
 
+// Python's open() in text mode reads with universal newlines: \r\n and \r become \n.
+std::string universal_newlines(const std::string& text) {
+  if (text.find('\r') == std::string::npos) return text;
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r') {
+      out.push_back('\n');
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
 std::string require_utf8(const std::string& text, const std::string& where) {
   if (!metrics_detail::is_valid_utf8(text)) fail(where, "text is not valid UTF-8");
   return text;
@@ -108,7 +124,8 @@ std::string category_from_path(const std::string& path) {
 std::vector<EvalSample> read_prediction_text(const std::string& predictions_path,
                                              const std::string& references_path,
                                              const std::string& category) {
-  auto predictions = split_predictions(require_utf8(read_file(predictions_path), predictions_path));
+  auto predictions =
+      split_predictions(universal_newlines(require_utf8(read_file(predictions_path), predictions_path)));
   std::vector<std::string> references;
   std::vector<std::string> reference_sources;
   if (looks_like_jsonl(references_path)) {
@@ -121,7 +138,7 @@ std::vector<EvalSample> read_prediction_text(const std::string& predictions_path
     });
   } else {
     // References keep their raw text (the paper scores against out_str as is).
-    std::string text = require_utf8(read_file(references_path), references_path);
+    std::string text = universal_newlines(require_utf8(read_file(references_path), references_path));
     const std::string sep = kPredictionSeparator;
     size_t pos = 0;
     while (true) {

@@ -88,8 +88,11 @@ TEST_CASE("dep-eval reads predictions_{category}.txt with a references file", "[
   const auto dir = dep::test::scratch_dir("dep-eval-txt");
   auto pairs = dep::test::fixture_pairs();
   std::string predictions, references;
-  for (const auto& p : pairs) {
-    predictions += "  " + p.hyp + "\n" + dep::kPredictionSeparator;
+  // Windows line endings in every other separator: Python reads text files with universal newlines.
+  const std::string crlf_separator = "\r\n" + std::string(33, '-') + "\r\n";
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const auto& p = pairs[i];
+    predictions += "  " + p.hyp + (i % 2 ? std::string(dep::kPredictionSeparator) : crlf_separator);
     references += nlohmann::json{{"out_str", p.ref}}.dump() + "\n";
   }
   write(dir + "/predictions_CDs & Vinyl.txt", predictions);
