@@ -108,7 +108,8 @@ TEST_CASE("fixture: one token less or more at the boundary changes k", "[data][f
 TEST_CASE("fixture: dep-data prompts writes the inspection lines in split order", "[data][fixture][app]") {
   const auto dir = dep::test::scratch_dir("data-prompts-app");
   const std::string out = dir + "/test.jsonl";
-  const std::string cmd = dep::test::binary("dep-data") + " prompts --split test --category Books --set data.root=" +
+  const std::string cmd = dep::test::binary("dep-data") +
+                          " prompts --config configs/data.json --split test --category Books --set data.root=" +
                           dep::test::fixture("dep-data") + " --set tokenizer=" + fixture_config().tokenizer +
                           " --out " + out + " --log-level warn";
   REQUIRE(std::system(cmd.c_str()) == 0);
@@ -137,4 +138,19 @@ TEST_CASE("fixture: dep-data prompts writes the inspection lines in split order"
   const std::string bad_key = dep::test::binary("dep-data") + " prompts --set history.kk=3 --out " + dir +
                               "/y.jsonl 2>/dev/null";
   CHECK(WEXITSTATUS(std::system(bad_key.c_str())) == 2);
+}
+
+TEST_CASE("configs/data.json is the reference configuration", "[data][config]") {
+  const auto c = dep::load_config<dep::DataConfig>(std::string(DEP_SOURCE_DIR) + "/configs/data.json", {});
+  const dep::DataConfig defaults;
+  CHECK(dep::config_to_json(c).dump() ==
+        dep::config_to_json(dep::load_config<dep::DataConfig>("", {"data.root=data/dpl",
+                                                                   "tokenizer=models/Qwen2.5-7B-Instruct"}))
+            .dump());
+  CHECK(c.history.k == 8);
+  CHECK(c.history.max_length == 3072);
+  CHECK(c.splits.seed == 42);
+  CHECK(c.splits.val_size == 512);
+  CHECK(c.quirks.slots_skip_peerless);
+  CHECK(defaults.data.categories == std::vector<std::string>{"Books", "Movies_and_TV", "CDs_and_Vinyl"});
 }
