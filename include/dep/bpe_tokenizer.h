@@ -25,8 +25,10 @@ namespace dep {
 
 class BpeTokenizer {
  public:
-  // `path` is a tokenizer.json or a directory holding one. Unsupported pipelines, a merge whose
-  // parts or result are not in the vocab, and malformed files are dep::Errors naming the file.
+  // `path` is a tokenizer.json or a directory holding one. Tokens listed in the
+  // added_tokens_decoder of a tokenizer_config.json beside it and missing from tokenizer.json are
+  // added, as transformers does. Unsupported pipelines, a merge whose parts or result are not in the
+  // vocab, and malformed files are dep::Errors naming the file.
   static BpeTokenizer load(const std::string& path);
   static BpeTokenizer from_json(const nlohmann::json& tokenizer_json, const std::string& where);
 

@@ -128,10 +128,41 @@ BpeTokenizer& BpeTokenizer::operator=(BpeTokenizer&&) noexcept = default;
 BpeTokenizer::~BpeTokenizer() = default;
 
 BpeTokenizer BpeTokenizer::load(const std::string& path) {
+  namespace fs = std::filesystem;
   std::string file = path;
-  if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "tokenizer.json").string();
-  if (!std::filesystem::exists(file)) fail(file, "no such tokenizer file");
-  return from_json(read_json_file(file), file);
+  const bool is_dir = fs::is_directory(path);
+  if (is_dir) file = (fs::path(path) / "tokenizer.json").string();
+  if (!fs::exists(file)) fail(file, "no such tokenizer file");
+  BpeTokenizer tok = from_json(read_json_file(file), file);
+  // transformers also adds the tokens of tokenizer_config.json's added_tokens_decoder that the
+  // tokenizer.json lacks.
+  const fs::path config = fs::path(is_dir ? path : fs::path(file).parent_path().string()) / "tokenizer_config.json";
+  if (fs::exists(config)) {
+    const auto j = read_json_file(config.string());
+    if (j.is_object() && j.contains("added_tokens_decoder") && j["added_tokens_decoder"].is_object()) {
+      bool changed = false;
+      for (auto it = j["added_tokens_decoder"].begin(); it != j["added_tokens_decoder"].end(); ++it) {
+        const std::string where = config.string() + ": added_tokens_decoder." + it.key();
+        nlohmann::json entry = it.value();
+        try {
+          entry["id"] = std::stoi(it.key());
+        } catch (const std::exception&) {
+          fail(where, "the key must be a token id");
+        }
+        AddedToken token = AddedToken::from_json(entry, where);
+        if (tok.impl_->added.find_id(token.id) != nullptr) continue;
+        if (token.id < static_cast<int32_t>(tok.impl_->id_to_token.size()) &&
+            tok.impl_->id_to_token[static_cast<size_t>(token.id)] != token.content) {
+          fail(where, "id " + std::to_string(token.id) + " is '" + tok.impl_->id_to_token[static_cast<size_t>(token.id)] +
+                          "' in tokenizer.json, not '" + token.content + "'");
+        }
+        tok.impl_->added.add(token);
+        changed = true;
+      }
+      if (changed) tok.impl_->rebuild_added_and_decoder();
+    }
+  }
+  return tok;
 }
 
 BpeTokenizer BpeTokenizer::from_json(const nlohmann::json& j, const std::string& where) {

@@ -194,6 +194,26 @@ TEST_CASE("adding the 20 DEP tokens at run time gives dep-tokenizer.json's ids",
   CHECK(result["size"].get<size_t>() == 151685);
 }
 
+TEST_CASE("added tokens from tokenizer_config.json's added_tokens_decoder are added", "[text][bpe]") {
+  const std::string dir = dep::test::scratch_dir("bpe_config_tokens");
+  std::filesystem::create_symlink(fixture("qwen2.5-tokenizer/tokenizer.json"), dir + "/tokenizer.json");
+  nlohmann::json decoder = nlohmann::json::object();
+  for (size_t i = 0; i < kDepTokens.size(); ++i) {
+    decoder[std::to_string(151665 + i)] = {{"content", kDepTokens[i]}, {"lstrip", false}, {"normalized", false},
+                                           {"rstrip", false}, {"single_word", false}, {"special", true}};
+  }
+  std::ofstream(dir + "/tokenizer_config.json") << nlohmann::json{{"added_tokens_decoder", decoder}}.dump();
+  const auto tok = dep::BpeTokenizer::load(dir);
+  CHECK(tok.vocab_size() == 151685);
+  for (const auto& c : read_jsonl(fixture("qwen2.5-tokenizer/cases.jsonl"))) {
+    REQUIRE(tok.encode(c["text"].get<std::string>()) == ids_of(c["dep_ids"]));
+  }
+  // An id that names a different vocab token is an error naming the config key.
+  std::ofstream(dir + "/tokenizer_config.json")
+      << nlohmann::json{{"added_tokens_decoder", {{"9707", {{"content", "<x>"}, {"special", true}}}}}}.dump();
+  CHECK_THROWS_WITH(dep::BpeTokenizer::load(dir), Catch::Contains("added_tokens_decoder.9707"));
+}
+
 TEST_CASE("merges in the legacy \"a b\" string form give the same ids", "[text][bpe]") {
   auto json = dep::read_json_file(fixture("qwen2.5-tokenizer/tokenizer.json"));
   for (auto& m : json["model"]["merges"]) m = m[0].get<std::string>() + " " + m[1].get<std::string>();
