@@ -6,6 +6,7 @@
 
 #include "dep/error.h"
 #include "dep/tensor_io.h"
+#include "cpu_linear.h"
 #include "qwen2_layer.h"
 
 namespace dep {
@@ -129,7 +130,7 @@ torch::Tensor Qwen2Model::hidden_states(const torch::Tensor& inputs_embeds, cons
 }
 
 torch::Tensor Qwen2Model::lm_head(const torch::Tensor& hidden) const {
-  return torch::linear(hidden, lm_head_);
+  return detail::linear(hidden, lm_head_);
 }
 
 torch::Tensor Qwen2Model::forward(const torch::Tensor& inputs_embeds, const torch::Tensor& attention_mask,

@@ -2,6 +2,8 @@
 // math or SDPA), o_proj, SiLU-gated MLP; plus its activation-checkpointed variant.
 #include "qwen2_layer.h"
 
+#include "cpu_linear.h"
+
 #include <torch/version.h>
 
 #include <limits>
@@ -91,7 +93,7 @@ torch::Tensor decoder_layer(const Qwen2LayerWeights& w, const Qwen2Config& c, in
   const double eps = c.rms_norm_eps;
 
   auto h = rms_norm(hidden, w.input_norm, eps);
-  auto qkv = torch::linear(h, w.qkv_weight, w.qkv_bias);
+  auto qkv = detail::linear(h, w.qkv_weight, w.qkv_bias);
   auto q = qkv.narrow(-1, 0, nH * D).view({B, T, nH, D}).transpose(1, 2);
   auto k = qkv.narrow(-1, nH * D, nKV * D).view({B, T, nKV, D}).transpose(1, 2);
   auto v = qkv.narrow(-1, (nH + nKV) * D, nKV * D).view({B, T, nKV, D}).transpose(1, 2);
@@ -100,12 +102,12 @@ torch::Tensor decoder_layer(const Qwen2LayerWeights& w, const Qwen2Config& c, in
   if (in.cache != nullptr) std::tie(k, v) = in.cache->append(layer_index, *in.step, k, v);
 
   auto attn = attention(q, k, v, in).transpose(1, 2).reshape({B, T, nH * D});
-  auto x = hidden + torch::linear(attn, w.o_proj);
+  auto x = hidden + detail::linear(attn, w.o_proj);
 
   h = rms_norm(x, w.post_norm, eps);
-  auto gate_up = torch::linear(h, w.gate_up);
+  auto gate_up = detail::linear(h, w.gate_up);
   const int64_t I = c.intermediate_size;
-  auto mlp = torch::linear(torch::silu(gate_up.narrow(-1, 0, I)) * gate_up.narrow(-1, I, I), w.down_proj);
+  auto mlp = detail::linear(torch::silu(gate_up.narrow(-1, 0, I)) * gate_up.narrow(-1, I, I), w.down_proj);
   return x + mlp;
 }
 
