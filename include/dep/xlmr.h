@@ -45,7 +45,7 @@ class XlmrEncoder {
   XlmrEncoder(XlmrConfig config, XlmrWeights weights, XlmrLoadOptions options);
 
   // input_ids / attention_mask: [B, T] integer tensors (any device); right or left padding both
-  // work because the mask, not the layout, decides which tokens are real. Runs without autograd.
+  // work because the mask, not the layout, decides which tokens are real. Runs without autograd (NoGradGuard; the results are ordinary tensors).
   XlmrOutput forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask) const;
 
   const XlmrConfig& config() const { return config_; }

@@ -48,7 +48,7 @@ XlmrOutput XlmrEncoder::forward(const torch::Tensor& input_ids, const torch::Ten
     fail("xlmr forward", "sequence of " + std::to_string(input_ids.size(1)) + " tokens exceeds the model's " +
                              std::to_string(max_tokens()) + " positions");
   }
-  c10::InferenceMode inference;
+  torch::NoGradGuard no_grad;  // plain (not inference) tensors: callers may feed them to autograd
   const torch::Tensor ids = input_ids.to(options_.device, torch::kLong);
   if (ids.numel() > 0) {
     const int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
@@ -66,7 +66,7 @@ XlmrOutput XlmrEncoder::forward(const torch::Tensor& input_ids, const torch::Ten
 }
 
 torch::Tensor xlmr_dense_embedding(const torch::Tensor& last_hidden_state) {
-  c10::InferenceMode inference;
+  torch::NoGradGuard no_grad;  // plain (not inference) tensors: callers may feed them to autograd
   const torch::Tensor cls = last_hidden_state.select(1, 0).to(torch::kFloat32);
   return F::normalize(cls, F::NormalizeFuncOptions().p(2).dim(-1).eps(1e-12));
 }

@@ -1,0 +1,208 @@
+// Building the embedding store: dedupe, shard, embed, write each shard atomically, resume by
+// skipping shards that already match, then write the index (see embedding_store.h).
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "dep/atomic_file.h"
+#include "dep/embedding_store.h"
+#include "dep/error.h"
+#include "dep/interrupt.h"
+#include "dep/progress.h"
+#include "dep/tensor_io.h"
+#include "dep/text_embedder.h"
+#include "dep/xlmr.h"
+#include "embed_log.h"
+#include "store_format.h"
+
+namespace dep {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ShardPlan {
+  int64_t first_row = 0;
+  int64_t rows = 0;
+  std::string texts_hash;
+};
+
+// Removes what a killed run can leave behind: temp files of the atomic writer, and the index
+// (rewritten at the end) so a half-rebuilt store is never read as finished.
+void clear_unfinished_state(const std::string& dir) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".tmp.") != std::string::npos && (name.rfind("shard-", 0) == 0 || name.rfind("index.json", 0) == 0)) {
+      fs::remove(entry.path());
+    }
+  }
+  fs::remove(fs::path(dir) / kStoreIndexFile);
+}
+
+// A shard a previous run finished: reusable when settings, rows and texts all match. Shards made
+// with other settings mean the directory belongs to another store: refuse rather than mix.
+bool shard_is_done(const std::string& path, const StoreSettings& settings, const ShardPlan& plan, int64_t dim) {
+  if (!fs::exists(path)) return false;
+  std::shared_ptr<SafetensorsFile> file;
+  try {
+    file = SafetensorsFile::open(path);
+  } catch (const Error& e) {
+    embed_log::warn("recomputing unreadable shard " + path + ": " + e.message());
+    return false;
+  }
+  const StoreSettings found = store_settings_from_metadata(file->metadata(), path);
+  check_store_settings(found, settings, path, "this run uses");
+  const auto& meta = file->metadata();
+  const TensorInfo* info = file->find(kStoreTensor);
+  return meta.count("texts_hash") && meta.at("texts_hash") == plan.texts_hash && meta.count("first_row") &&
+         meta.at("first_row") == std::to_string(plan.first_row) && info && info->dtype == Dtype::kF32 &&
+         info->shape == std::vector<int64_t>{plan.rows, dim};
+}
+
+}  // namespace
+
+StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, const StoreSettings& settings,
+                                       int64_t dim, int64_t shard_size, const std::string& output_dir,
+                                       const EmbedTextsFn& embed) {
+  const auto start = std::chrono::steady_clock::now();
+  if (shard_size < 1) fail("shard_size", "must be at least 1");
+  fs::create_directories(output_dir);
+
+  // Distinct texts in order of first appearance; each key points at its text's row.
+  std::vector<const std::string*> distinct;
+  std::unordered_map<std::string_view, int64_t> row_of_text;
+  std::vector<int64_t> row_of_item;
+  std::unordered_set<std::string_view> keys;
+  row_of_item.reserve(items.size());
+  for (const auto& item : items) {
+    if (!keys.insert(item.key).second) fail(output_dir, "key \"" + item.key + "\" appears twice in the input");
+    auto [it, inserted] = row_of_text.emplace(item.text, static_cast<int64_t>(distinct.size()));
+    if (inserted) distinct.push_back(&item.text);
+    row_of_item.push_back(it->second);
+  }
+  const auto total = static_cast<int64_t>(distinct.size());
+  std::vector<ShardPlan> plans;
+  for (int64_t first = 0; first < total; first += shard_size) {
+    ShardPlan plan{first, std::min(shard_size, total - first), ""};
+    plan.texts_hash = texts_hash(distinct.begin() + first, distinct.begin() + first + plan.rows);
+    plans.push_back(plan);
+  }
+  embed_log::info(std::to_string(items.size()) + " keys, " + std::to_string(total) + " distinct texts, " +
+                  std::to_string(plans.size()) + " shards of up to " + std::to_string(shard_size));
+
+  clear_unfinished_state(output_dir);
+  StoreBuildReport report;
+  report.keys = static_cast<int64_t>(items.size());
+  report.distinct_texts = total;
+  report.shards = static_cast<int64_t>(plans.size());
+  std::vector<bool> done(plans.size(), false);
+  int64_t rows_done = 0;
+  for (size_t s = 0; s < plans.size(); ++s) {
+    done[s] = shard_is_done((fs::path(output_dir) / store_shard_name(s)).string(), settings, plans[s], dim);
+    if (done[s]) {
+      ++report.shards_reused;
+      rows_done += plans[s].rows;
+    }
+  }
+  if (report.shards_reused > 0) {
+    embed_log::info("resuming: " + std::to_string(report.shards_reused) + " of " + std::to_string(plans.size()) +
+                    " shards already done (" + std::to_string(rows_done) + " texts)");
+  }
+
+  Progress progress("embed", total, "texts");
+  progress.resume_from(rows_done);
+  for (size_t s = 0; s < plans.size(); ++s) {
+    if (done[s]) continue;
+    const ShardPlan& plan = plans[s];
+    std::vector<std::string> texts;
+    texts.reserve(static_cast<size_t>(plan.rows));
+    for (int64_t r = plan.first_row; r < plan.first_row + plan.rows; ++r) texts.push_back(*distinct[r]);
+    const std::vector<float> values = embed(texts, [&](int64_t n) {
+      progress.advance(n);
+      throw_if_interrupted("embedding store");
+    });
+    if (static_cast<int64_t>(values.size()) != plan.rows * dim) {
+      fail_internal("embedding store", "embedder returned " + std::to_string(values.size()) + " floats for " +
+                                           std::to_string(plan.rows) + " texts of dim " + std::to_string(dim));
+    }
+    auto metadata = store_settings_metadata(settings);
+    metadata["shard"] = std::to_string(s);
+    metadata["first_row"] = std::to_string(plan.first_row);
+    metadata["texts_hash"] = plan.texts_hash;
+    write_safetensors((fs::path(output_dir) / store_shard_name(s)).string(),
+                      {TensorBytes{kStoreTensor, Dtype::kF32, {plan.rows, dim}, values.data(),
+                                   static_cast<uint64_t>(values.size() * sizeof(float))}},
+                      metadata);
+  }
+  progress.finish();
+
+  // Shards past the end belong to an earlier, larger input.
+  for (size_t s = plans.size(); fs::exists(fs::path(output_dir) / store_shard_name(s)); ++s) {
+    fs::remove(fs::path(output_dir) / store_shard_name(s));
+  }
+  nlohmann::json index = store_settings_json(settings);
+  index["dim"] = dim;
+  index["distinct_texts"] = total;
+  index["shard_size"] = shard_size;
+  nlohmann::json shards = nlohmann::json::array();
+  for (size_t s = 0; s < plans.size(); ++s) {
+    shards.push_back({{"file", store_shard_name(s)}, {"first_row", plans[s].first_row}, {"rows", plans[s].rows},
+                      {"texts_hash", plans[s].texts_hash}});
+  }
+  index["shards"] = std::move(shards);
+  // [key, row] pairs in input order (an array keeps writing linear for millions of keys).
+  nlohmann::json key_rows = nlohmann::json::array();
+  for (size_t i = 0; i < items.size(); ++i) key_rows.push_back({items[i].key, row_of_item[i]});
+  index["keys"] = std::move(key_rows);
+  write_file_atomic((fs::path(output_dir) / kStoreIndexFile).string(), index.dump() + "\n");
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+StoreBuildReport run_embed_store(const EmbedStoreConfig& config) {
+  validate_embed_config(config, "config");
+  std::vector<KeyedText> items;
+  if (config.input.format == "keyed_text") {
+    for (const auto& path : config.input.paths) {
+      auto part = read_keyed_text_jsonl(path);
+      items.insert(items.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+    }
+  } else {
+    for (size_t i = 0; i < config.input.paths.size(); ++i) {
+      const auto rows = read_user_rows(config.input.paths[i], ReadOptions{});
+      check_unique_users(rows, config.input.paths[i]);
+      auto part = dpl_texts_to_embed(rows, config.input.categories[i]);
+      items.insert(items.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+    }
+  }
+
+  set_torch_threads(config.model.threads);
+  XlmrLoadOptions load;
+  load.dtype = parse_compute_dtype(config.model.dtype, "model.dtype");
+  load.device = parse_device(config.model.device, "model.device");
+  const XlmrEncoder encoder = XlmrEncoder::load(config.model.dir, load);
+  const TextEmbedder embedder(encoder,
+                              load_xlmr_tokenizer(config.model.tokenizer.empty() ? config.model.dir : config.model.tokenizer),
+                              BatchingOptions{config.max_length, config.max_batch_tokens, config.max_batch_size});
+
+  StoreSettings settings;
+  settings.model = config.model.name.empty() ? fs::path(config.model.dir).lexically_normal().filename().string()
+                                             : config.model.name;
+  if (settings.model.empty()) settings.model = fs::path(config.model.dir).lexically_normal().parent_path().filename().string();
+  settings.max_length = embedder.batching().max_length;
+  settings.dtype = config.model.dtype;
+
+  fs::create_directories(config.output_dir);
+  write_effective_config((fs::path(config.output_dir) / "embed_config.json").string(), config_to_json(config));
+  const EmbedTextsFn embed = [&](const std::vector<std::string>& texts, const std::function<void(int64_t)>& on_batch) {
+    const torch::Tensor dense = embedder.embed_texts(texts, on_batch).contiguous();
+    return std::vector<float>(dense.data_ptr<float>(), dense.data_ptr<float>() + dense.numel());
+  };
+  return build_embedding_store(items, settings, encoder.config().hidden_size, config.shard_size, config.output_dir,
+                               embed);
+}
+
+}  // namespace dep

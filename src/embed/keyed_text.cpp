@@ -1,0 +1,62 @@
+// Readers for the embedding store's input (see keyed_text.h).
+#include "dep/keyed_text.h"
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "dep/error.h"
+
+namespace dep {
+
+std::vector<KeyedText> read_keyed_text_jsonl(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail(path, "cannot open for reading");
+  std::vector<KeyedText> out;
+  std::unordered_map<std::string, int64_t> line_of_key;
+  std::string line;
+  int64_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = path + ":" + std::to_string(number);
+    nlohmann::json row;
+    try {
+      row = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      fail(where, std::string("invalid JSON: ") + e.what());
+    }
+    if (!row.is_object()) fail(where, "expected a JSON object with \"key\" and \"text\"");
+    for (const char* field : {"key", "text"}) {
+      auto it = row.find(field);
+      if (it == row.end()) fail(where, std::string("missing field \"") + field + "\"");
+      if (!it->is_string()) fail(where, std::string("field \"") + field + "\" must be a string");
+    }
+    KeyedText item{row["key"].get<std::string>(), row["text"].get<std::string>()};
+    auto [it, inserted] = line_of_key.emplace(item.key, number);
+    if (!inserted) fail(where, "key \"" + item.key + "\" already appeared on line " + std::to_string(it->second));
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+std::string dpl_review_key(const std::string& category, const std::string& user_id, int64_t k) {
+  return category + "/" + user_id + "/" + std::to_string(k);
+}
+
+std::vector<KeyedText> dpl_texts_to_embed(const std::vector<UserRow>& rows, const std::string& category) {
+  std::vector<KeyedText> out;
+  for (const auto& row : rows) {
+    std::vector<const Review*> profile;
+    for (const auto& review : row.profile) profile.push_back(&review);
+    std::stable_sort(profile.begin(), profile.end(),
+                     [](const Review* a, const Review* b) { return a->timestamp < b->timestamp; });
+    int64_t k = 0;
+    for (const Review* review : profile) out.push_back({dpl_review_key(category, row.user_id, k++), review->text});
+    out.push_back({dpl_review_key(category, row.user_id, k), row.data.text});
+  }
+  return out;
+}
+
+}  // namespace dep

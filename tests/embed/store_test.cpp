@@ -1,0 +1,172 @@
+// The embedding store: contents equal direct embedding, dedupe, recorded settings refused on
+// mismatch, resumption reuses finished shards, DPL input layout, the ReviewEmbeddings view.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "dep/config.h"
+#include "dep/embedding_store.h"
+#include "dep/error.h"
+#include "dep/keyed_text.h"
+#include "dep/text_embedder.h"
+#include "dep/xlmr.h"
+#include "store_support.h"
+#include "test_paths.h"
+
+namespace {
+
+dep::EmbedStoreConfig store_config(const std::string& model, const std::string& input, const std::string& out) {
+  dep::EmbedStoreConfig config;
+  config.model.dir = model;
+  config.model.name = "tiny-bge";
+  config.input.paths = {input};
+  config.output_dir = out;
+  config.shard_size = 64;
+  config.max_batch_size = 16;
+  return config;
+}
+
+std::string file_bytes(const std::string& path) { return dep::read_file(path); }
+
+}  // namespace
+
+TEST_CASE("the store holds every key's embedding, computed once per distinct text", "[store]") {
+  const std::string dir = dep::test::scratch_dir("store-basic");
+  const std::string model = dep::test::make_store_test_model(dir + "/model");
+  std::vector<std::string> texts;
+  const std::string input = dep::test::make_store_test_input(dir + "/in.jsonl", 2, &texts);
+  auto config = store_config(model, input, dir + "/store");
+  const auto report = dep::run_embed_store(config);
+  CHECK(report.keys == static_cast<int64_t>(texts.size()));
+  const std::set<std::string> distinct(texts.begin(), texts.end());
+  CHECK(report.distinct_texts == static_cast<int64_t>(distinct.size()));
+  CHECK(report.distinct_texts < report.keys);
+  CHECK(std::filesystem::exists(dir + "/store/embed_config.json"));
+
+  const auto store = dep::EmbeddingStore::open(dir + "/store", {"tiny-bge", 128, "fp32"});
+  REQUIRE(store->size() == report.keys);
+  CHECK(store->dim() == 64);
+  CHECK(store->settings().max_length == 128);  // capped to the model's 130 positions
+
+  // Every vector equals the text embedded on its own (no batching, no padding).
+  const auto encoder = dep::XlmrEncoder::load(model);
+  dep::BatchingOptions single;
+  single.max_batch_size = 1;
+  const dep::TextEmbedder embedder(encoder, dep::load_xlmr_tokenizer(model), single);
+  const std::vector<size_t> probe = {0, 1, 5, 17, 150, texts.size() - 1};
+  std::vector<std::string> probe_texts;
+  for (size_t i : probe) probe_texts.push_back(texts[i]);
+  const torch::Tensor expected = embedder.embed_texts(probe_texts);
+  for (size_t j = 0; j < probe.size(); ++j) {
+    const float* row = store->row("k" + std::to_string(probe[j]));
+    const torch::Tensor got = torch::from_blob(const_cast<float*>(row), {64}, torch::kFloat32);
+    INFO("key k" << probe[j]);
+    CHECK((got - expected[j]).abs().max().item<double>() <= 1e-5);
+  }
+  // A repeated text shares its row.
+  for (size_t i = 0; i < texts.size(); ++i) {
+    for (size_t j = i + 1; j < texts.size() && j < i + 400; ++j) {
+      if (texts[i] == texts[j]) CHECK(store->row("k" + std::to_string(i)) == store->row("k" + std::to_string(j)));
+    }
+  }
+  CHECK_THROWS_WITH(store->row("nope"), Catch::Contains("no embedding for key \"nope\""));
+}
+
+TEST_CASE("a store made with other settings is refused at load and at rebuild", "[store]") {
+  const std::string dir = dep::test::scratch_dir("store-mismatch");
+  const std::string model = dep::test::make_store_test_model(dir + "/model");
+  const std::string input = dep::test::make_store_test_input(dir + "/in.jsonl", 1);
+  auto config = store_config(model, input, dir + "/store");
+  dep::run_embed_store(config);
+  CHECK_THROWS_WITH(dep::EmbeddingStore::open(dir + "/store", {"BAAI/bge-m3", 0, ""}),
+                    Catch::Contains("made with model 'tiny-bge'") && Catch::Contains("expected model 'BAAI/bge-m3'"));
+  CHECK_THROWS_WITH(dep::EmbeddingStore::open(dir + "/store", {"", 8192, ""}), Catch::Contains("max_length 128"));
+  CHECK_THROWS_WITH(dep::EmbeddingStore::open(dir + "/store", {"", 0, "bf16"}), Catch::Contains("dtype fp32"));
+  CHECK_NOTHROW(dep::EmbeddingStore::open(dir + "/store", {"tiny-bge", 128, "fp32"}));
+
+  config.model.dtype = "bf16";
+  CHECK_THROWS_WITH(dep::run_embed_store(config), Catch::Contains("this run uses"));
+  CHECK_THROWS_WITH(dep::EmbeddingStore::open(dir + "/missing"), Catch::Contains("no index.json"));
+}
+
+TEST_CASE("a rerun reuses finished shards and recomputes only changed ones", "[store]") {
+  const std::string dir = dep::test::scratch_dir("store-resume");
+  const std::string model = dep::test::make_store_test_model(dir + "/model");
+  const std::string input = dep::test::make_store_test_input(dir + "/in.jsonl", 1);
+  auto config = store_config(model, input, dir + "/store");
+  const auto first = dep::run_embed_store(config);
+  REQUIRE(first.shards >= 3);
+  const std::string index = file_bytes(dir + "/store/index.json");
+  const std::string shard2 = file_bytes(dir + "/store/shard-00002.safetensors");
+
+  const auto again = dep::run_embed_store(config);
+  CHECK(again.shards_reused == first.shards);
+  CHECK(file_bytes(dir + "/store/index.json") == index);
+
+  // A lost shard (as after a crash before its rename) is recomputed identically.
+  std::filesystem::remove(dir + "/store/shard-00002.safetensors");
+  const auto repaired = dep::run_embed_store(config);
+  CHECK(repaired.shards_reused == first.shards - 1);
+  CHECK(file_bytes(dir + "/store/shard-00002.safetensors") == shard2);
+  CHECK(file_bytes(dir + "/store/index.json") == index);
+
+  // Changing one text invalidates only the shard that holds it.
+  auto items = dep::read_keyed_text_jsonl(input);
+  items[0].text += " edited";
+  {
+    std::ofstream out(input);
+    for (const auto& item : items) out << nlohmann::json{{"key", item.key}, {"text", item.text}}.dump() << "\n";
+  }
+  const auto edited = dep::run_embed_store(config);
+  CHECK(edited.shards_reused == first.shards - 1);
+  CHECK(file_bytes(dir + "/store/shard-00002.safetensors") == shard2);
+}
+
+TEST_CASE("keyed-text input errors name the file and line", "[store]") {
+  const std::string dir = dep::test::scratch_dir("store-input");
+  std::ofstream(dir + "/dup.jsonl") << "{\"key\":\"a\",\"text\":\"x\"}\n\n{\"key\":\"a\",\"text\":\"y\"}\n";
+  CHECK_THROWS_WITH(dep::read_keyed_text_jsonl(dir + "/dup.jsonl"),
+                    Catch::Contains("dup.jsonl:3") && Catch::Contains("already appeared on line 1"));
+  std::ofstream(dir + "/notext.jsonl") << "{\"key\":\"a\"}\n";
+  CHECK_THROWS_WITH(dep::read_keyed_text_jsonl(dir + "/notext.jsonl"), Catch::Contains("notext.jsonl:1: missing field \"text\"") ||
+                                                                           Catch::Contains("missing field \"text\""));
+  std::ofstream(dir + "/bad.jsonl") << "{\"key\": 3, \"text\": \"x\"}\n";
+  CHECK_THROWS_WITH(dep::read_keyed_text_jsonl(dir + "/bad.jsonl"), Catch::Contains("\"key\" must be a string"));
+}
+
+TEST_CASE("DPL test splits embed each user's profile oldest first, then the target", "[store][fixtures]") {
+  dep::UserRow row;
+  row.user_id = "U1";
+  row.profile = {{"a", 5, "third", 300, "t"}, {"b", 4, "first", 100, "t"}, {"c", 3, "second", 200, "t"}};
+  row.data = {"d", 5, "target", 400, "t"};
+  const auto items = dep::dpl_texts_to_embed({row}, "Books");
+  REQUIRE(items.size() == 4);
+  CHECK(items[0].key == "Books/U1/0");
+  CHECK(items[0].text == "first");
+  CHECK(items[1].text == "second");
+  CHECK(items[2].text == "third");
+  CHECK(items[3].key == "Books/U1/3");
+  CHECK(items[3].text == "target");
+
+  const std::string dir = dep::test::scratch_dir("store-dpl");
+  const std::string model = dep::test::make_store_test_model(dir + "/model");
+  dep::EmbedStoreConfig config;
+  config.model.dir = model;
+  config.input.format = "dpl";
+  config.input.paths = {dep::test::fixture("dep-data/Books/test.jsonl"), dep::test::fixture("dep-data/CDs_and_Vinyl/test.jsonl")};
+  config.input.categories = {"Books", "CDs_and_Vinyl"};
+  config.output_dir = dir + "/store";
+  const auto report = dep::run_embed_store(config);
+  const auto store = dep::EmbeddingStore::open(dir + "/store", {"model", 0, "fp32"});
+  const auto rows = dep::read_user_rows(dep::test::fixture("dep-data/Books/test.jsonl"), {});
+  REQUIRE(!rows.empty());
+  int64_t n = 0;
+  const float* user = store->user_rows("Books", rows[0].user_id, &n);
+  CHECK(n == static_cast<int64_t>(rows[0].profile.size()) + 1);
+  const float* last = store->row(dep::dpl_review_key("Books", rows[0].user_id, n - 1));
+  CHECK(std::equal(last, last + 64, user + (n - 1) * 64));
+  CHECK_THROWS_WITH(store->user_rows("Books", "nobody", &n), Catch::Contains("nobody"));
+  CHECK(report.keys == store->size());
+}
