@@ -47,7 +47,7 @@ TEST_CASE("ChatML prompt helpers: default system prompt and generation prompt", 
             "<|im_end|>\n<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\nb<|im_end|>\n");
 }
 
-TEST_CASE("DEP template: no newline after the system <|im_end|>; ids match the fixture DEP prompts",
+TEST_CASE("DEP template: no newline after the system <|im_end|>, ids match the fixture DEP prompts",
           "[text][chat]") {
   const auto cases = read_jsonl(fixture("qwen2.5-tokenizer/cases.jsonl"));
   const std::string head = "<|im_start|>system\n";
