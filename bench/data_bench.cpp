@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "dep/app.h"
+#include "dep/atomic_file.h"
+#include "dep/config.h"
 #include "dep/data_tokenizer.h"
 #include "dep/dep_dataset.h"
 #include "dep/sample_builder.h"
@@ -64,11 +66,13 @@ int main(int argc, char** argv) {
     double scale = 1.0;
     size_t threads = 0;
     int64_t dim = 1024;
+    bool reuse = false;
     app.add_option("--tokenizer", tokenizer_path, "DEP (or Qwen2.5) tokenizer.json")->capture_default_str();
     app.add_option("--dir", dir, "where the synthetic JSONL is written")->capture_default_str();
     app.add_option("--scale", scale, "fraction of DPL's user counts (317, 1925, 1754)")->capture_default_str();
     app.add_option("--threads", threads, "build threads (0 = all cores)")->capture_default_str();
     app.add_option("--dim", dim, "embedding width")->capture_default_str();
+    app.add_flag("--reuse", reuse, "keep the JSONL in --dir when it was made with the same settings");
     app.parse(argc, argv);
     spdlog::set_level(spdlog::level::warn);
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -82,17 +86,16 @@ int main(int argc, char** argv) {
     synth.mean_extra_profile = 28;  // DPL profiles: 37 ± 34 (paper Table 4)
     synth.min_sentences = 24;  // reviews of ~1,500 characters (DPL: 1,609 ± 1,477, paper Table 4)
   synth.shared_user_fraction = 0.0;
+    // The JSONL is regenerated unless --reuse finds data made with the same settings.
+    const std::string stamp = (std::filesystem::path(dir) / "synth.config.json").string();
+    const std::string settings = dep::config_to_json(synth).dump(2);
     auto t0 = std::chrono::steady_clock::now();
-    const auto generated = dep::generate_synthetic(synth);
-    dep::write_synthetic_dpl(generated, dir);
-    const double t_synth = seconds_since(t0);
-    int64_t longest = 0, reviews = 0, users = 0;
-    for (const auto& c : generated)
-      for (const auto& u : c.user_reviews) {
-        longest = std::max<int64_t>(longest, static_cast<int64_t>(u.second.size()) - 1);
-        reviews += static_cast<int64_t>(u.second.size());
-        ++users;
-      }
+    double t_synth = 0;
+    if (!(reuse && std::filesystem::exists(stamp) && dep::read_file(stamp).rfind(settings, 0) == 0)) {
+      dep::write_synthetic_dpl(dep::generate_synthetic(synth), dir);
+      dep::write_effective_config(stamp, dep::config_to_json(synth));
+      t_synth = seconds_since(t0);
+    }
     uintmax_t bytes = 0;
     for (const auto& f : std::filesystem::recursive_directory_iterator(dir))
       if (f.is_regular_file()) bytes += f.file_size();
@@ -100,9 +103,17 @@ int main(int argc, char** argv) {
     const auto tokenizer = dep::load_dep_tokenizer(tokenizer_path);
     dep::DataConfig config;
     config.data.root = dir;
-    std::printf("data_bench: %lld users, %lld reviews, longest test profile %lld, JSONL %.0f MB (generated in %.1f s), "
-                "%zu threads\n",
-                (long long)users, (long long)reviews, (long long)longest, bytes / 1e6, t_synth, threads);
+    {
+      const auto test = dep::load_dep_data(config, dep::DepSplit::kTest);
+      int64_t longest = 0, reviews = 0;
+      for (const auto& r : test.rows) {
+        longest = std::max<int64_t>(longest, static_cast<int64_t>(r.row.profile.size()));
+        reviews += static_cast<int64_t>(r.row.profile.size()) + 1;
+      }
+      std::printf("data_bench: %zu users, %lld reviews, longest test profile %lld, JSONL %.0f MB (generated in %.1f s), "
+                  "%zu threads\n",
+                  test.rows.size(), (long long)reviews, (long long)longest, bytes / 1e6, t_synth, threads);
+    }
     std::printf("%-6s %8s %14s %14s %14s %12s\n", "split", "samples", "read s (cpu)", "prompts s (cpu)",
                 "samples s (cpu)", "samples/s");
     double total_pipeline = 0, total_cpu = 0;

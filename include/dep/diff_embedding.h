@@ -16,6 +16,12 @@ enum class PeerWeighting { kReference, kMean };
 std::vector<double> peer_weights(const float* user_mean, const std::vector<const float*>& peer_means,
                                  int64_t dim, PeerWeighting weighting);
 
+// The same weights from precomputed distances a_r = ‖μ_u − μ_r‖₂ (the builder caches them per peer).
+std::vector<double> weights_from_distances(const std::vector<double>& distances, PeerWeighting weighting);
+
+// ‖a − b‖₂ over dim floats, accumulated in double.
+double l2_distance(const float* a, const float* b, int64_t dim);
+
 // out = Σ_r w_r (own − peer_r), dim floats, accumulated in double.
 void difference_vector(const float* own, const std::vector<const float*>& peers, const std::vector<double>& weights,
                        int64_t dim, float* out);

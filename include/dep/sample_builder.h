@@ -73,6 +73,7 @@ class DepSampleBuilder {
   PeerWeighting weighting_;
   SlotRules rules_;
   std::vector<std::vector<float>> user_means_;  // per pool user (empty without embeddings)
+  std::vector<const float*> user_rows_;          // per pool user: its embedding rows
 };
 
 // Builds every row's sample on up to `threads` threads (0 = hardware concurrency), in row order.

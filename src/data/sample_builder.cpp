@@ -6,6 +6,7 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <unordered_map>
 #include <thread>
 #include <nlohmann/json.hpp>
 
@@ -60,6 +61,7 @@ DepSampleBuilder::DepSampleBuilder(const DataConfig& config, const DepData& data
   const int64_t dim = embeddings_->dim();
   const int64_t drop = config.embeddings.pool_drop_last;
   user_means_.resize(data.pool.user_count());
+  user_rows_.resize(data.pool.user_count());
   for (size_t u = 0; u < data.pool.user_count(); ++u) {
     const PoolUser& user = data.pool.user(static_cast<uint32_t>(u));
     int64_t rows = 0;
@@ -71,6 +73,7 @@ DepSampleBuilder::DepSampleBuilder(const DataConfig& config, const DepData& data
     const int64_t mean_rows_n =
         config.quirks.mean_includes_next_target ? user.test_profile_size + 1 - drop : user.test_profile_size - drop;
     user_means_[u] = mean_rows(e, std::max<int64_t>(0, mean_rows_n), dim);
+    user_rows_[u] = e;
   }
 }
 
@@ -202,6 +205,7 @@ void DepSampleBuilder::fill_embeddings(const SplitRow& row, const SamplePlan& pl
   for (size_t j = 0; j < recency.size(); ++j) rank[static_cast<size_t>(recency[j])] = static_cast<int64_t>(j);
   const int64_t length = static_cast<int64_t>(profile.size());
 
+  std::unordered_map<uint32_t, double> distance_of;
   sample.dim = dim;
   sample.his_diff.assign(static_cast<size_t>(2 * slots * dim), 0.0f);
   for (size_t s = 0; s < plan.slots.size(); ++s) {
@@ -211,15 +215,18 @@ void DepSampleBuilder::fill_embeddings(const SplitRow& row, const SamplePlan& pl
     const float* his = own + r * dim;
     std::memcpy(sample.his_diff.data() + s * dim, his, sizeof(float) * static_cast<size_t>(dim));
     if (slot.peers.empty()) continue;
-    std::vector<const float*> peer_rows, peer_means;
+    std::vector<const float*> peer_rows;
+    std::vector<double> distances;
     for (const PoolReview& peer : slot.peers) {
-      const PoolUser& u = data_.pool.user(peer.user);
-      int64_t n = 0;
-      const float* e = embeddings_->user_rows(u.category, u.user_id, &n);
-      peer_rows.push_back(e + static_cast<int64_t>(peer.row) * dim);
-      peer_means.push_back(user_means_[peer.user].data());
+      peer_rows.push_back(user_rows_[peer.user] + static_cast<int64_t>(peer.row) * dim);
+      if (weighting_ != PeerWeighting::kReference) continue;
+      // a peer often reviewed several of the user's items: its distance is computed once
+      auto [it, fresh] = distance_of.emplace(peer.user, 0.0);
+      if (fresh) it->second = l2_distance(self_mean, user_means_[peer.user].data(), dim);
+      distances.push_back(it->second);
     }
-    const auto w = peer_weights(self_mean, peer_means, dim, weighting_);
+    if (weighting_ != PeerWeighting::kReference) distances.assign(slot.peers.size(), 0.0);
+    const auto w = weights_from_distances(distances, weighting_);
     difference_vector(his, peer_rows, w, dim, sample.his_diff.data() + (slots + static_cast<int64_t>(s)) * dim);
   }
 }
