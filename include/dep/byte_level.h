@@ -20,8 +20,8 @@ class ByteLevelAlphabet {
 
   // Bytes → alphabet spelling (how BPE sees a pre-token).
   std::string encode(std::string_view bytes) const;
-  // Alphabet spelling → bytes; characters outside the alphabet keep their own UTF-8 bytes, as in
-  // Hugging Face's ByteLevel decoder.
+  // Alphabet spelling → bytes. A token with any character outside the alphabet (e.g. an added
+  // token such as "<a b>") is returned unchanged, as Hugging Face's ByteLevel decoder does per token.
   std::string decode(std::string_view spelling) const;
 
  private:

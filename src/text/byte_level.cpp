@@ -37,11 +37,8 @@ std::string ByteLevelAlphabet::decode(std::string_view spelling) const {
   while (i < spelling.size()) {
     const Utf8Step step = decode_utf8_step(spelling.substr(i));
     const int b = step.valid ? byte_of(step.code_point) : -1;
-    if (b >= 0) {
-      out.push_back(static_cast<char>(b));
-    } else {
-      out.append(spelling.data() + i, step.length);
-    }
+    if (b < 0) return std::string(spelling);  // not a byte-level spelling: the token stays as it is
+    out.push_back(static_cast<char>(b));
     i += step.length;
   }
   return out;

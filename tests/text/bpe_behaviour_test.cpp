@@ -106,6 +106,20 @@ TEST_CASE("decode: skip_special_tokens, invalid byte sequences, unknown ids", "[
   CHECK(tok.decode({-5, 9707, 10000000}) == "Hello");
 }
 
+TEST_CASE("added tokens decode as Hugging Face's ByteLevel decoder does, token by token", "[text][bpe]") {
+  auto tok = dep::BpeTokenizer::load(fixture("qwen2.5-tokenizer/tokenizer.json"));
+  // "<héllo Ā>" has a space, which is outside the byte alphabet: it decodes as written. Every
+  // character of "wörld" is in the alphabet, so it is byte-mapped and 0xF6 alone becomes U+FFFD.
+  CHECK(tok.add_special_tokens({"<h\xC3\xA9llo \xC4\x80>", "w\xC3\xB6rld"}) == std::vector<int64_t>{151665, 151666});
+  const auto ids = tok.encode("a<h\xC3\xA9llo \xC4\x80>b w\xC3\xB6rld");
+  CHECK(ids == std::vector<int64_t>{64, 151665, 65, 220, 151666});
+  CHECK(tok.decode(ids) == "a<h\xC3\xA9llo \xC4\x80>b w\xEF\xBF\xBDrld");
+  dep::BpeTokenizer::StreamDecoder stream(tok, false);
+  std::string streamed;
+  for (int64_t id : ids) streamed += stream.push(id);
+  CHECK(streamed + stream.finish() == tok.decode(ids));
+}
+
 TEST_CASE("streaming decode never emits a partial UTF-8 character and equals decode()", "[text][bpe]") {
   const auto& tok = dep::test::dep_tokenizer();
   size_t checked = 0;
