@@ -1,0 +1,159 @@
+// Checkpoint directories: every file is written into a hidden temp directory, which is renamed
+// into place only when complete, so a crash never leaves a half checkpoint behind `latest`.
+#include "dep/train_state.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "dep/atomic_file.h"
+#include "dep/config.h"
+#include "dep/error.h"
+
+namespace dep {
+
+namespace fs = std::filesystem;
+
+nlohmann::json TrainState::to_json() const {
+  nlohmann::json vals = nlohmann::json::array();
+  for (const auto& v : validations) {
+    vals.push_back({{"epoch", v.epoch}, {"global_step", v.global_step}, {"loss", v.loss}, {"metric", v.metric},
+                    {"checkpoint", v.checkpoint}});
+  }
+  return {{"epoch", epoch},
+          {"window", window},
+          {"global_step", global_step},
+          {"samples_seen", samples_seen},
+          {"tokens_seen", tokens_seen},
+          {"elapsed_seconds", elapsed_seconds},
+          {"data_fingerprint", std::to_string(data_fingerprint)},
+          {"train_samples", train_samples},
+          {"validations", vals},
+          {"best_checkpoint", best_checkpoint},
+          {"best_metric", best_metric}};
+}
+
+TrainState TrainState::from_json(const nlohmann::json& json, const std::string& source) {
+  TrainState s;
+  try {
+    s.epoch = json.at("epoch").get<int64_t>();
+    s.window = json.at("window").get<int64_t>();
+    s.global_step = json.at("global_step").get<int64_t>();
+    s.samples_seen = json.at("samples_seen").get<int64_t>();
+    s.tokens_seen = json.at("tokens_seen").get<int64_t>();
+    s.elapsed_seconds = json.at("elapsed_seconds").get<double>();
+    s.data_fingerprint = std::stoull(json.at("data_fingerprint").get<std::string>());
+    s.train_samples = json.at("train_samples").get<int64_t>();
+    for (const auto& v : json.at("validations")) {
+      s.validations.push_back({v.at("epoch").get<int64_t>(), v.at("global_step").get<int64_t>(),
+                               v.at("loss").get<double>(), v.at("metric").get<double>(),
+                               v.at("checkpoint").get<std::string>()});
+    }
+    s.best_checkpoint = json.at("best_checkpoint").get<std::string>();
+    s.best_metric = json.at("best_metric").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    fail(source, std::string("malformed trainer state: ") + e.what());
+  } catch (const std::logic_error& e) {
+    fail(source, std::string("malformed trainer state: ") + e.what());
+  }
+  return s;
+}
+
+void write_checkpoint(const std::string& run_dir, const std::string& name, const CheckpointContents& contents) {
+  const fs::path final_dir = fs::path(run_dir) / name;
+  const fs::path temp_dir = fs::path(run_dir) / ("." + name + ".tmp");
+  std::error_code ec;
+  fs::remove_all(temp_dir, ec);
+  fs::create_directories(temp_dir, ec);
+  if (ec) fail(temp_dir.string(), "cannot create checkpoint directory: " + ec.message());
+  save_safetensors((temp_dir / CheckpointFiles::kAdapter).string(), contents.adapter, contents.adapter_metadata);
+  save_safetensors((temp_dir / CheckpointFiles::kOptimizer).string(), contents.optimizer, {{"format", "pt"}});
+  save_safetensors((temp_dir / CheckpointFiles::kRng).string(), contents.rng, {{"format", "pt"}});
+  write_file_atomic((temp_dir / CheckpointFiles::kConfig).string(), contents.config.dump(2) + "\n");
+  // The state goes last: a directory with a state file is complete.
+  write_file_atomic((temp_dir / CheckpointFiles::kState).string(), contents.state.to_json().dump(2) + "\n");
+  if (fs::exists(final_dir)) {
+    const fs::path old_dir = fs::path(run_dir) / ("." + name + ".old");
+    fs::remove_all(old_dir, ec);
+    fs::rename(final_dir, old_dir, ec);
+    if (ec) fail(final_dir.string(), "cannot replace checkpoint: " + ec.message());
+    fs::rename(temp_dir, final_dir, ec);
+    fs::remove_all(old_dir);
+  } else {
+    fs::rename(temp_dir, final_dir, ec);
+  }
+  if (ec) fail(final_dir.string(), "cannot move checkpoint into place: " + ec.message());
+  sync_parent_directory(final_dir.string());
+  write_file_atomic((fs::path(run_dir) / "latest").string(), name + "\n");
+}
+
+std::string latest_checkpoint(const std::string& run_dir) {
+  const fs::path pointer = fs::path(run_dir) / "latest";
+  if (!fs::exists(pointer)) return "";
+  std::string name = read_file(pointer.string());
+  while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
+  if (name.empty()) return "";
+  const fs::path dir = fs::path(run_dir) / name;
+  if (!fs::exists(dir / CheckpointFiles::kState)) {
+    fail(pointer.string(), "names '" + name + "', which is not a complete checkpoint directory");
+  }
+  return dir.string();
+}
+
+LoadedCheckpoint read_checkpoint(const std::string& checkpoint_dir) {
+  const fs::path dir(checkpoint_dir);
+  LoadedCheckpoint out;
+  const std::string state_path = (dir / CheckpointFiles::kState).string();
+  nlohmann::json state;
+  try {
+    state = nlohmann::json::parse(read_file(state_path));
+  } catch (const nlohmann::json::exception& e) {
+    fail(state_path, std::string("not valid JSON: ") + e.what());
+  }
+  out.state = TrainState::from_json(state, state_path);
+  for (const auto& [name, t] : load_safetensors((dir / CheckpointFiles::kOptimizer).string())) out.optimizer[name] = t.clone();
+  for (const auto& [name, t] : load_safetensors((dir / CheckpointFiles::kRng).string())) out.rng[name] = t.clone();
+  out.config = read_json_file((dir / CheckpointFiles::kConfig).string());
+  return out;
+}
+
+void mark_best_checkpoint(const std::string& run_dir, const std::string& name) {
+  write_file_atomic((fs::path(run_dir) / "best").string(), name + "\n");
+}
+
+NamedTensors capture_rng_states() {
+  NamedTensors out;
+  {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    out.emplace_back("torch.cpu", gen.get_state());
+  }
+  if (torch::cuda::is_available()) {
+    for (int64_t d = 0; d < static_cast<int64_t>(torch::cuda::device_count()); ++d) {
+      auto gen = at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(d)));
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      out.emplace_back("torch.cuda." + std::to_string(d), gen.get_state());
+    }
+  }
+  return out;
+}
+
+void restore_rng_states(const std::map<std::string, torch::Tensor>& states, const std::string& source) {
+  for (const auto& [name, state] : states) {
+    if (name == "torch.cpu") {
+      auto gen = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(state);
+    } else if (name.rfind("torch.cuda.", 0) == 0) {
+      const int64_t d = std::stoll(name.substr(11));
+      if (!torch::cuda::is_available() || d >= static_cast<int64_t>(torch::cuda::device_count())) continue;
+      auto gen = at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(d)));
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(state);
+    } else {
+      fail(source, "unknown RNG state '" + name + "'");
+    }
+  }
+}
+
+}  // namespace dep
