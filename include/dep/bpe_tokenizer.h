@@ -37,6 +37,9 @@ class BpeTokenizer {
   ~BpeTokenizer();
 
   std::vector<int64_t> encode(std::string_view text) const;
+  // With truncation to the first max_length ids, as transformers' tok(text, max_length=N,
+  // truncation=True) does for one sequence (Qwen adds no specials). max_length 0 = no limit.
+  std::vector<int64_t> encode(std::string_view text, size_t max_length) const;
   // Appends the ids of `text` to `out` (no allocation beyond `out` in the common case).
   void encode_into(std::string_view text, std::vector<int64_t>& out) const;
   // Encodes each text independently, on up to `threads` threads (0 = hardware concurrency).
@@ -62,7 +65,8 @@ class BpeTokenizer {
 
   // Adds special tokens (special, not normalized, no strip) after the current vocabulary, in
   // order, as transformers' add_special_tokens({"additional_special_tokens": ...}) does. Tokens that
-  // already exist keep their id. Returns the ids of `contents`.
+  // already exist keep their id. Returns the ids of `contents`. Not to be called while another
+  // thread encodes or decodes with this tokenizer.
   std::vector<int64_t> add_special_tokens(const std::vector<std::string>& contents);
 
   // Writes a tokenizer.json that Hugging Face `tokenizers` loads (atomically).

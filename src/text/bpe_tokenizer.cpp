@@ -394,6 +394,12 @@ std::vector<int64_t> BpeTokenizer::encode(std::string_view text) const {
   return out;
 }
 
+std::vector<int64_t> BpeTokenizer::encode(std::string_view text, size_t max_length) const {
+  std::vector<int64_t> out = encode(text);
+  if (max_length > 0 && out.size() > max_length) out.resize(max_length);
+  return out;
+}
+
 void BpeTokenizer::encode_into(std::string_view text, std::vector<int64_t>& out) const {
   thread_local Impl::Scratch scratch;
   std::unique_lock<std::mutex> lock(impl_->cache_mutex, std::try_to_lock);

@@ -16,6 +16,9 @@ TEST_CASE("Qwen2.5 golden ids from the spec", "[text][bpe]") {
   CHECK(tok.encode("Hello world") == std::vector<int64_t>{9707, 1879});
   CHECK(tok.encode(" Hello world") == std::vector<int64_t>{21927, 1879});
   CHECK(tok.vocab_size() == 151665);
+  CHECK(tok.encode(" Hello world", 1) == std::vector<int64_t>{21927});
+  CHECK(tok.encode(" Hello world", 0) == std::vector<int64_t>{21927, 1879});
+  CHECK(tok.encode(" Hello world", 5) == std::vector<int64_t>{21927, 1879});
   CHECK(dep::test::dep_tokenizer().vocab_size() == 151685);
 }
 
