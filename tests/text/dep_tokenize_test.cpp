@@ -81,7 +81,7 @@ TEST_CASE("dep-tokenize with the XLM-R tokenizer.json, sentencepiece model and d
   const auto cases = read_jsonl(fixture("xlmr-tokenizer/cases.jsonl"));
   std::string input;
   for (const auto& c : cases) input += nlohmann::json{{"text", c["text"]}}.dump() + "\n";
-  for (const std::string path : {fixture("xlmr-tokenizer/tokenizer.json"), fixture("xlmr-tokenizer/sentencepiece.bpe.model"),
+  for (const std::string& path : {fixture("xlmr-tokenizer/tokenizer.json"), fixture("xlmr-tokenizer/sentencepiece.bpe.model"),
                                  fixture("xlmr-tokenizer")}) {
     const auto result = run_tokenize("--add-special-tokens --tokenizer " + path, input, dir);
     INFO(path << ": " << result.err);
