@@ -81,9 +81,61 @@ __attribute__((target("avx2,fma"))) void kernel(const float* x, int64_t M, const
     }
   }
 }
+
+bool cpu_has_avx512_bf16() {
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+  return ok;
+}
+
+// The same with AVX512-BF16: VDPBF16PS multiplies bf16 pairs exactly and accumulates in fp32, 32
+// weights per instruction, so several rows stay bandwidth-bound (x stays in bf16).
+template <int ROWS>
+__attribute__((target("avx512f,avx512bf16"))) inline void dot_rows_bf16(const uint16_t* x, const uint16_t* wr,
+                                                                         float bias_value, c10::BFloat16* out,
+                                                                         int64_t K, int64_t N) {
+  __m512 acc[ROWS];
+  for (int r = 0; r < ROWS; ++r) acc[r] = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 32 <= K; k += 32) {
+    const __m512bh wv = (__m512bh)_mm512_loadu_si512(wr + k);
+    for (int r = 0; r < ROWS; ++r) {
+      acc[r] = _mm512_dpbf16_ps(acc[r], (__m512bh)_mm512_loadu_si512(x + r * K + k), wv);
+    }
+  }
+  for (int r = 0; r < ROWS; ++r) {
+    float s = _mm512_reduce_add_ps(acc[r]);
+    for (int64_t kk = k; kk < K; ++kk) s += bf16_to_float(x[r * K + kk]) * bf16_to_float(wr[kk]);
+    out[r * N] = c10::BFloat16(s + bias_value);
+  }
+}
+
+__attribute__((target("avx512f,avx512bf16"))) void kernel_bf16(const uint16_t* x, int64_t M, const uint16_t* w,
+                                                               const uint16_t* bias, c10::BFloat16* out, int64_t K,
+                                                               int64_t N, int64_t n_begin, int64_t n_end) {
+  for (int64_t n = n_begin; n < n_end; ++n) {
+    const uint16_t* wr = w + n * K;
+    const float b = bias != nullptr ? bf16_to_float(bias[n]) : 0.0f;
+    for (int64_t m0 = 0; m0 < M; m0 += 8) {
+      const uint16_t* xr = x + m0 * K;
+      c10::BFloat16* o = out + m0 * N + n;
+      switch (std::min<int64_t>(8, M - m0)) {
+        case 1: dot_rows_bf16<1>(xr, wr, b, o, K, N); break;
+        case 2: dot_rows_bf16<2>(xr, wr, b, o, K, N); break;
+        case 3: dot_rows_bf16<3>(xr, wr, b, o, K, N); break;
+        case 4: dot_rows_bf16<4>(xr, wr, b, o, K, N); break;
+        case 5: dot_rows_bf16<5>(xr, wr, b, o, K, N); break;
+        case 6: dot_rows_bf16<6>(xr, wr, b, o, K, N); break;
+        case 7: dot_rows_bf16<7>(xr, wr, b, o, K, N); break;
+        default: dot_rows_bf16<8>(xr, wr, b, o, K, N); break;
+      }
+    }
+  }
+}
 #endif
 
 }  // namespace
+
+bool force_avx2_for_tests = false;
 
 torch::Tensor small_batch_linear_bf16(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
 #if DEP_HAVE_X86_KERNEL
@@ -97,15 +149,19 @@ torch::Tensor small_batch_linear_bf16(const torch::Tensor& x, const torch::Tenso
   if (x.size(-1) != K) return {};
   const int64_t M = x.numel() / K;
   if (M == 0 || M > kMaxRows) return {};
-  auto xf = x.reshape({M, K}).to(torch::kFloat32).contiguous();
   auto out = torch::empty({M, N}, x.options());
-  const float* xp = xf.data_ptr<float>();
   const auto* wp = reinterpret_cast<const uint16_t*>(weight.data_ptr<c10::BFloat16>());
   const auto* bp = bias.defined() ? reinterpret_cast<const uint16_t*>(bias.data_ptr<c10::BFloat16>()) : nullptr;
   auto* op = out.data_ptr<c10::BFloat16>();
-  at::parallel_for(0, N, 16, [&](int64_t begin, int64_t end) {
-    kernel(xp, M, wp, bp, op, K, N, begin, end);
-  });
+  if (cpu_has_avx512_bf16() && !force_avx2_for_tests) {
+    auto xb = x.reshape({M, K}).contiguous();
+    const auto* xp = reinterpret_cast<const uint16_t*>(xb.data_ptr<c10::BFloat16>());
+    at::parallel_for(0, N, 16, [&](int64_t begin, int64_t end) { kernel_bf16(xp, M, wp, bp, op, K, N, begin, end); });
+  } else {
+    auto xf = x.reshape({M, K}).to(torch::kFloat32).contiguous();
+    const float* xp = xf.data_ptr<float>();
+    at::parallel_for(0, N, 16, [&](int64_t begin, int64_t end) { kernel(xp, M, wp, bp, op, K, N, begin, end); });
+  }
   auto sizes = x.sizes().vec();
   sizes.back() = N;
   return out.view(sizes);
