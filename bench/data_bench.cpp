@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
     synth.min_profile = 8;
     synth.max_profile = 490;  // + 10 input reviews = DPL's 500 cap
     synth.mean_extra_profile = 28;  // DPL profiles: 37 ± 34 (paper Table 4)
+    synth.long_users = 2;             // a few users at the 500-review cap in each category
     synth.min_sentences = 24;  // reviews of ~1,500 characters (DPL: 1,609 ± 1,477, paper Table 4)
   synth.shared_user_fraction = 0.0;
     // The JSONL is regenerated unless --reuse finds data made with the same settings.

@@ -40,6 +40,7 @@ struct SamplePlan {
   std::vector<std::string> history_asins;    // the k reviews shown, in prompt order
   std::vector<std::string> embedding_asins;  // the slot items' asins, in slot order
   std::vector<int64_t> peer_counts;          // peers behind each slot's diff vector
+  std::vector<int64_t> his_rows;             // each slot's row in the user's embedding list
 };
 
 class DepSampleBuilder {

@@ -20,6 +20,7 @@ struct SynthConfig {
   int64_t min_profile = 8;                       // profile_reviews per user (DPL: >= 8)
   int64_t max_profile = 24;
   double mean_extra_profile = 8.0;               // profile sizes: min + Exp(mean), capped at max
+  int64_t long_users = 0;                        // users per category whose profile has max_profile reviews
   int64_t min_sentences = 0;                     // 0: each user's own length preference decides
   double shared_user_fraction = 0.1;             // users who also review in the next category
   int64_t seed = 7;
@@ -31,6 +32,8 @@ struct SynthConfig {
     v("min_profile", min_profile, "fewest profile reviews per user (before the 10 input reviews)", Bounds::at_least(1));
     v("max_profile", max_profile, "most profile reviews per user", Bounds::at_least(1));
     v("mean_extra_profile", mean_extra_profile, "mean of the exponential extra profile length",
+      Bounds::non_negative());
+    v("long_users", long_users, "users per category with exactly max_profile profile reviews (long-tail users)",
       Bounds::non_negative());
     v("min_sentences", min_sentences, "floor on sentences per review (0: the user's style decides)",
       Bounds::non_negative());

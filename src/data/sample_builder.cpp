@@ -51,7 +51,7 @@ DepSampleBuilder::DepSampleBuilder(const DataConfig& config, const DepData& data
   rules_.skip_peerless = config.quirks.slots_skip_peerless;
   rules_.count_self = config.quirks.peer_rule_counts_self;
   rules_.across_categories = config.quirks.peers_across_categories;
-  if (config.history.k > config.embeddings.slots && shows_his_tokens(variant_))
+  if (config.history.k > config.embeddings.slots && (shows_his_tokens(variant_) || shows_diff_tokens(variant_)))
     fail("history.k", "shows " + std::to_string(config.history.k) + " reviews but only " +
                           std::to_string(config.embeddings.slots) + " embedding slots exist");
   if (retrieval_ == RetrievalMethod::kDense && (!embeddings_ || !query_))
@@ -118,9 +118,17 @@ SamplePlan DepSampleBuilder::plan(const SplitRow& row) const {
   asins.reserve(plan.history.size());
   for (int64_t p : plan.history) asins.push_back(profile[static_cast<size_t>(p)].asin);
   plan.slots = select_slot_items(data_.pool, row.category, row.row.user_id, asins, rules_);
+  // Rows of the user's embedding list (test profile order): the reference takes E[:L] flipped,
+  // i.e. row L-1-j for the j-th newest review, which differs from the review's own row on ties.
+  std::vector<int64_t> rank(profile.size());
+  const auto recency = recency_order(profile);
+  for (size_t j = 0; j < recency.size(); ++j) rank[static_cast<size_t>(recency[j])] = static_cast<int64_t>(j);
+  const int64_t length = static_cast<int64_t>(profile.size());
   for (const auto& slot : plan.slots) {
+    const int64_t p = plan.history[static_cast<size_t>(slot.history_index)];
     plan.embedding_asins.push_back(asins[static_cast<size_t>(slot.history_index)]);
     plan.peer_counts.push_back(static_cast<int64_t>(slot.peers.size()));
+    plan.his_rows.push_back(config_.quirks.flip_embedding_rows ? length - 1 - rank[static_cast<size_t>(p)] : p);
   }
 
   const ItemMeta& target_item = item(target.asin);
@@ -199,20 +207,12 @@ void DepSampleBuilder::fill_embeddings(const SplitRow& row, const SamplePlan& pl
   if (self < 0) fail(where_of(row), "is not in the peer pool");
   const float* self_mean = user_means_[static_cast<size_t>(self)].data();
 
-  // Rank of each profile index in the newest-first order, for the reference's flipped rows.
-  std::vector<int64_t> rank(profile.size());
-  const auto recency = recency_order(profile);
-  for (size_t j = 0; j < recency.size(); ++j) rank[static_cast<size_t>(recency[j])] = static_cast<int64_t>(j);
-  const int64_t length = static_cast<int64_t>(profile.size());
-
   std::unordered_map<uint32_t, double> distance_of;
   sample.dim = dim;
   sample.his_diff.assign(static_cast<size_t>(2 * slots * dim), 0.0f);
   for (size_t s = 0; s < plan.slots.size(); ++s) {
     const SlotItem& slot = plan.slots[s];
-    const int64_t p = plan.history[static_cast<size_t>(slot.history_index)];
-    const int64_t r = config_.quirks.flip_embedding_rows ? length - 1 - rank[static_cast<size_t>(p)] : p;
-    const float* his = own + r * dim;
+    const float* his = own + plan.his_rows[s] * dim;
     std::memcpy(sample.his_diff.data() + s * dim, his, sizeof(float) * static_cast<size_t>(dim));
     if (slot.peers.empty()) continue;
     std::vector<const float*> peer_rows;

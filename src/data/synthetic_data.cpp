@@ -223,9 +223,11 @@ std::vector<SyntheticCategory> generate_synthetic(const SynthConfig& config) {
     std::vector<double> cumulative;
     double total = 0.0;
     for (size_t i = 0; i < items.size(); ++i) cumulative.push_back(total += 1.0 / std::sqrt(double(i + 1)));
-    for (const auto& [user_id, style] : users[c]) {
+    for (size_t u = 0; u < users[c].size(); ++u) {
+      const auto& [user_id, style] = users[c][u];
       const double extra = -std::log(1.0 - rng.real()) * config.mean_extra_profile;
       int64_t p = std::min<int64_t>(config.max_profile, config.min_profile + static_cast<int64_t>(extra));
+      if (static_cast<int64_t>(u) < config.long_users) p = config.max_profile;
       const int64_t n = std::min<int64_t>(p + 10, static_cast<int64_t>(items.size()));
       std::set<size_t> chosen;
       while (static_cast<int64_t>(chosen.size()) < n) {

@@ -62,6 +62,16 @@ void check_split(const std::string& split, int* boundary_samples) {
     CHECK(plan.embedding_asins == e["embedding_asins"].get<std::vector<std::string>>());
     CHECK(plan.peer_counts == e["peer_counts"].get<std::vector<int64_t>>());
     CHECK(plan.target == e["target"].get<std::string>());
+    // the embedding rows behind each slot: the user's own row and every peer's (user, row)
+    CHECK(plan.his_rows == e["his_rows"].get<std::vector<int64_t>>());
+    REQUIRE(plan.slots.size() == e["peer_rows"].size());
+    for (size_t s = 0; s < plan.slots.size(); ++s) {
+      std::vector<std::pair<std::string, int64_t>> peers;
+      for (const auto& p : plan.slots[s].peers) peers.emplace_back(data.pool.user(p.user).user_id, p.row);
+      std::vector<std::pair<std::string, int64_t>> want;
+      for (const auto& p : e["peer_rows"][s]) want.emplace_back(p[0].get<std::string>(), p[1].get<int64_t>());
+      CHECK(peers == want);
+    }
     // the k's tried and their history-block token counts, as the reference measured them
     std::vector<std::pair<int64_t, int64_t>> tried;
     for (const auto& t : e["history_token_counts"]) tried.emplace_back(t[0].get<int64_t>(), t[1].get<int64_t>());

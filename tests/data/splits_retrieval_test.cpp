@@ -53,7 +53,7 @@ TEST_CASE("the seeded shuffle is a deterministic permutation", "[data][splits]")
   CHECK(fixed_points < 10);  // a shuffle, not the identity
 }
 
-TEST_CASE("val samples val_size rows from the union of the val splits; test keeps file order", "[data][splits]") {
+TEST_CASE("val samples val_size rows from the union of the val splits and test keeps file order", "[data][splits]") {
   dep::SynthConfig synth;
   synth.users = {7, 5, 6};
   synth.items = 40;
@@ -118,7 +118,7 @@ TEST_CASE("BM25 history ranks by review title + item description against the tar
   CHECK(dep::whitespace_split("a  b\tc\u00a0d\n") == std::vector<std::string>{"a", "b", "c", "d"});
 }
 
-TEST_CASE("dense retrieval orders by cosine similarity; random is seeded", "[data][retrieval]") {
+TEST_CASE("dense retrieval orders by cosine similarity and random retrieval is seeded", "[data][retrieval]") {
   const float rows[] = {1, 0, 0, 1, 0.6f, 0.8f};
   const float q[] = {0, 2};
   CHECK(dep::dense_order(q, rows, 3, 2) == std::vector<int64_t>{1, 2, 0});

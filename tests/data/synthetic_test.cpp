@@ -2,10 +2,16 @@
 // items with several reviewers, and styles a trivial classifier can tell apart (learnable).
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "dep/atomic_file.h"
 #include "dep/dep_dataset.h"
 #include "dep/peers.h"
 #include "dep/synthetic_data.h"
@@ -142,4 +148,32 @@ TEST_CASE("synthetic users write in recognisably different styles", "[data][synt
         ++checked;
       }
   CHECK(checked > 100);
+}
+
+TEST_CASE("dep-data synth writes a deterministic dataset that validate accepts, and a bad line fails it", "[data][synth][app]") {
+  const auto dir = dep::test::scratch_dir("data-synth-app");
+  const std::string bin = dep::test::binary("dep-data");
+  auto run = [](const std::string& cmd) { return WEXITSTATUS(std::system(cmd.c_str())); };
+  REQUIRE(run(bin + " synth --out " + dir + "/a --users 6 --items 40 --seed 3 --log-level warn") == 0);
+  REQUIRE(run(bin + " synth --out " + dir + "/b --users 6 --items 40 --seed 3 --log-level warn") == 0);
+  for (const char* f : {"/Books/train.jsonl", "/CDs_and_Vinyl/test.jsonl", "/Movies_and_TV/meta.jsonl"})
+    CHECK(dep::read_file(dir + "/a" + f) == dep::read_file(dir + "/b" + f));
+  CHECK(std::filesystem::exists(dir + "/a/synth.config.json"));
+  dep::DataConfig config;
+  config.data.root = dir + "/a";
+  const auto test = dep::load_dep_data(config, dep::DepSplit::kTest);
+  CHECK(test.rows.size() == 6 + 6 + 6);  // 10% of 6 users round down: no shared users
+
+  const std::string validate = bin + " validate --set data.root=" + dir + "/a > " + dir + "/v.txt";
+  CHECK(run(validate) == 0);
+  CHECK(dep::read_file(dir + "/v.txt").find("test      18 samples") != std::string::npos);
+  {
+    std::ofstream append(dir + "/a/Books/val.jsonl", std::ios::app);
+    append << "{\"user_id\": \"broken\"\n";
+  }
+  CHECK(run(validate + " 2>" + dir + "/err.txt") == 2);
+  CHECK(dep::read_file(dir + "/err.txt").find("Books/val.jsonl:7: malformed JSON") != std::string::npos);
+  CHECK(run(bin + " validate --skip-bad-lines --set data.root=" + dir + "/a > " + dir + "/v2.txt") == 0);
+  CHECK(dep::read_file(dir + "/v2.txt").find("1 skipped") != std::string::npos);
+  CHECK(run(bin + " synth --out " + dir + "/c --users 2 --items 5 2>/dev/null") == 2);  // too few items
 }
