@@ -65,9 +65,14 @@ std::vector<const dep::SplitRow*> select_category(const dep::DepData& data, cons
   return rows;
 }
 
+void require_out(const std::string& out) {
+  if (out.empty()) dep::fail("--out", "required (the output path)");
+}
+
 int run_prompts(const ConfigOptions& o, const std::string& split, const std::string& category, const std::string& out) {
   dep::DataConfig config;
   if (!load(o, config)) return 0;
+  require_out(out);
   const auto tokenizer = dep::load_dep_tokenizer(config.tokenizer);
   const auto data = dep::load_dep_data(config, dep::parse_split(split));
   report(data.report);
@@ -90,6 +95,7 @@ int run_prompts(const ConfigOptions& o, const std::string& split, const std::str
 int run_split(const ConfigOptions& o, const std::string& split, const std::string& out) {
   dep::DataConfig config;
   if (!load(o, config)) return 0;
+  require_out(out);
   const auto data = dep::load_dep_data(config, dep::parse_split(split));
   report(data.report);
   dep::AtomicFileWriter writer(out);
@@ -132,12 +138,12 @@ int main(int argc, char** argv) {
     add_config_options(*prompts, options);
     prompts->add_option("--split", split, "train, val or test")->capture_default_str();
     prompts->add_option("--category", category, "only this category (split order kept)");
-    prompts->add_option("--out", out, "output JSONL")->required();
+    prompts->add_option("--out", out, "output JSONL (required unless --dump-config)");
 
     auto* split_cmd = app.add_subcommand("split", "write a DEP split's rows (category + DPL fields) in split order");
     add_config_options(*split_cmd, options);
     split_cmd->add_option("--split", split, "train, val or test")->capture_default_str();
-    split_cmd->add_option("--out", out, "output JSONL")->required();
+    split_cmd->add_option("--out", out, "output JSONL (required unless --dump-config)");
 
     auto* validate = app.add_subcommand("validate", "read every split and report row counts and problems");
     add_config_options(*validate, options);
@@ -147,7 +153,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> synth_sets;
     int64_t users = 0;
     auto* synth_cmd = app.add_subcommand("synth", "write a synthetic DPL-schema dataset");
-    synth_cmd->add_option("--out", out, "output directory")->required();
+    synth_cmd->add_option("--out", out, "output directory (required unless --dump-config)");
     synth_cmd->add_option("--config", synth_config, "synthetic-data config JSON (keys as --dump-config shows)");
     synth_cmd->add_option("--set", synth_sets, "override a key: key=value (repeatable)");
     synth_cmd->add_option("--users", users, "users per category (shorthand for --set users=[N,N,...])");
@@ -178,6 +184,7 @@ int main(int argc, char** argv) {
       std::printf("%s\n", dep::config_to_json(synth).dump(2).c_str());
       return 0;
     }
+    require_out(out);
     const auto data = dep::generate_synthetic(synth);
     dep::write_synthetic_dpl(data, out);
     dep::write_effective_config((std::filesystem::path(out) / "synth.config.json").string(),
