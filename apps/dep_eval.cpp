@@ -3,8 +3,10 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <memory>
 
 #include "dep/app.h"
+#include "dep/bert_scorer.h"
 #include "dep/atomic_file.h"
 #include "dep/bleu.h"
 #include "dep/error.h"
@@ -13,7 +15,7 @@
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {
-    CLI::App app{"dep-eval: ROUGE-1/L, METEOR and BLEU per category, matching rouge_score, nltk 3.8 and sacreBLEU"};
+    CLI::App app{"dep-eval: ROUGE-1/L, METEOR, BLEU and BERTScore per category, matching rouge_score, nltk 3.8, sacreBLEU and bert_score"};
     std::vector<std::string> inputs;
     std::vector<std::string> references;
     std::string category, metrics = "rouge,meteor,bleu", summary_path, per_sample_path;
@@ -38,10 +40,28 @@ int main(int argc, char** argv) {
     app.add_option("--bootstrap-seed", options.bootstrap_seed,
                    "seed of the ROUGE bootstrap median (random by nature; the paper's run was unseeded)")
         ->capture_default_str();
+    std::string bertscore_model;
+    int64_t bertscore_layers = -1;
+    app.add_option("--bertscore-model", bertscore_model,
+                   "LED model directory for --metrics bertscore (config.json, model.safetensors, vocab.json, "
+                   "merges.txt; the paper: allenai/led-base-16384)");
+    app.add_option("--bertscore-layers", bertscore_layers,
+                   "encoder layers to use (-1 = all; the paper: 6 of led-base's 6)")
+        ->capture_default_str();
     dep::add_common_options(app, common);
     app.parse(argc, argv);
     dep::init_logging(common.log_level);
     options.metrics = dep::MetricSelection::parse(metrics);
+    std::unique_ptr<dep::BertScorer> bert;
+    if (options.metrics.bertscore) {
+      if (bertscore_model.empty()) dep::fail("--metrics", "bertscore needs --bertscore-model DIR");
+      bert = std::make_unique<dep::BertScorer>(dep::BertScorer::load(bertscore_model, bertscore_layers));
+      options.bertscore = [&bert](const std::vector<std::string>& cands, const std::vector<std::string>& refs) {
+        std::vector<double> f1;
+        for (const auto& s : bert->score(cands, refs)) f1.push_back(s.f1);
+        return f1;
+      };
+    }
 
     std::vector<dep::EvalSample> samples;
     size_t next_reference = 0;
@@ -68,6 +88,7 @@ int main(int argc, char** argv) {
       progress.advance();
     }
     progress.finish();
+    evaluator.add_bertscore(samples, scores);
     const auto summaries = evaluator.summarize(samples, scores);
     std::fputs(dep::markdown_table(summaries, options.metrics).c_str(), stdout);
     if (options.metrics.bleu) std::printf("\nBLEU signature: %s\n", dep::bleu_signature().c_str());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,9 @@ struct EvalOptions {
   std::string punkt_path;    // empty: PunktParameters::default_english_path()
   uint32_t bootstrap_seed = 0;
   int bootstrap_resamples = 1000;
+  // BERTScore F1 of each (candidate, reference) pair of one category, batched as bert_score does;
+  // supplied by the caller (the LED scorer needs LibTorch, which dep_metrics does not link).
+  std::function<std::vector<double>(const std::vector<std::string>&, const std::vector<std::string>&)> bertscore;
 };
 
 struct CategorySummary {
@@ -80,6 +84,8 @@ class Evaluator {
   explicit Evaluator(EvalOptions options);
   ~Evaluator();
   SampleScores score(const EvalSample& sample) const;
+  // Fills bertscore_f1 per category (bert_score batches within each category, in input order).
+  void add_bertscore(const std::vector<EvalSample>& samples, std::vector<SampleScores>& scores) const;
   // Categories in order of first appearance; corpus BLEU over each category's samples.
   std::vector<CategorySummary> summarize(const std::vector<EvalSample>& samples,
                                          const std::vector<SampleScores>& scores) const;

@@ -184,9 +184,8 @@ struct Evaluator::Impl {
 };
 
 Evaluator::Evaluator(EvalOptions options) : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
-  if (options_.metrics.bertscore) {
-    fail("--metrics", "bertscore is not available in this build yet (needs the LED encoder); "
-                      "use rouge,meteor,bleu");
+  if (options_.metrics.bertscore && !options_.bertscore) {
+    fail("--metrics", "bertscore needs an encoder model (dep-eval: --bertscore-model DIR)");
   }
   if (options_.metrics.meteor) {
     impl_->wordnet = std::make_unique<WordNet>(options_.wordnet_dir.empty() ? WordNet::default_dir()
@@ -212,6 +211,28 @@ SampleScores Evaluator::score(const EvalSample& sample) const {
   return s;
 }
 
+void Evaluator::add_bertscore(const std::vector<EvalSample>& samples, std::vector<SampleScores>& scores) const {
+  if (!options_.metrics.bertscore) return;
+  if (samples.size() != scores.size()) fail_internal("add_bertscore", "samples and scores differ in count");
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<size_t>> members;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    auto& list = members[samples[i].category];
+    if (list.empty()) order.push_back(samples[i].category);
+    list.push_back(i);
+  }
+  for (const auto& name : order) {
+    std::vector<std::string> cands, refs;
+    for (size_t i : members[name]) {
+      cands.push_back(samples[i].prediction);
+      refs.push_back(samples[i].reference);
+    }
+    auto f1 = options_.bertscore(cands, refs);
+    if (f1.size() != cands.size()) fail_internal("bertscore", "scorer returned the wrong number of values");
+    for (size_t k = 0; k < f1.size(); ++k) scores[members[name][k]].bertscore_f1 = f1[k];
+  }
+}
+
 std::vector<CategorySummary> Evaluator::summarize(const std::vector<EvalSample>& samples,
                                                   const std::vector<SampleScores>& scores) const {
   if (samples.size() != scores.size()) fail_internal("summarize", "samples and scores differ in count");
@@ -228,7 +249,7 @@ std::vector<CategorySummary> Evaluator::summarize(const std::vector<EvalSample>&
     CategorySummary c;
     c.category = name;
     c.count = idx.size();
-    std::vector<double> r1, r1s, rl, met, bl;
+    std::vector<double> r1, r1s, rl, met, bl, bert;
     std::vector<std::string> hyps, refs;
     for (size_t i : idx) {
       const auto& s = scores[i];
@@ -237,6 +258,7 @@ std::vector<CategorySummary> Evaluator::summarize(const std::vector<EvalSample>&
       rl.push_back(s.rougeL);
       met.push_back(s.meteor);
       bl.push_back(s.bleu);
+      if (s.bertscore_f1) bert.push_back(*s.bertscore_f1);
       hyps.push_back(samples[i].prediction);
       refs.push_back(samples[i].reference);
     }
@@ -250,6 +272,7 @@ std::vector<CategorySummary> Evaluator::summarize(const std::vector<EvalSample>&
     c.rougeL = mean(rl);
     c.meteor = mean(met);
     c.mean_sentence_bleu = mean(bl);
+    if (options_.metrics.bertscore) c.bertscore_f1 = mean(bert);
     if (options_.metrics.rouge) {
       c.rouge1_bootstrap = bootstrap_median(r1, options_.bootstrap_seed, options_.bootstrap_resamples);
       c.rougeL_bootstrap = bootstrap_median(rl, options_.bootstrap_seed, options_.bootstrap_resamples);

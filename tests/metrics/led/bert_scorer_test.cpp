@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <sys/wait.h>
 
 #include "dep/bert_scorer.h"
 #include "test_paths.h"
@@ -43,4 +45,50 @@ TEST_CASE("BERTScore pipeline matches bert_score on a tiny LED", "[bertscore]") 
     CHECK_THAT(got[i].recall, WithinAbs(cases["R"][i].get<double>(), 1e-5));
     CHECK_THAT(got[i].f1, WithinAbs(cases["F"][i].get<double>(), 1e-5));
   }
+}
+
+TEST_CASE("dep-eval --metrics bertscore reports bert_score's F1 per sample and per category", "[bertscore][dep-eval]") {
+  const char* venv = std::getenv("DEP_VENV");
+  const std::string py = (venv && *venv ? std::string(venv) : std::string(DEP_SOURCE_DIR) + "/.venv") + "/bin/python3";
+  if (!std::filesystem::exists(py)) FAIL("reference Python not found at " << py << " (set DEP_VENV)");
+  const auto dir = dep::test::scratch_dir("tiny-bertscore-eval");
+  const std::string make = "\"" + py + "\" \"" + std::string(DEP_SOURCE_DIR) +
+                           "/tests/metrics/led/make_tiny_bertscore.py\" \"" + dir + "\" > \"" + dir + "/log.txt\" 2>&1";
+  REQUIRE(std::system(make.c_str()) == 0);
+  std::ifstream in(dir + "/cases.json");
+  auto cases = nlohmann::json::parse(in);
+  {
+    std::ofstream out(dir + "/gen.jsonl");
+    for (size_t i = 0; i < cases["candidates"].size(); ++i) {
+      out << nlohmann::json{{"prediction", cases["candidates"][i]}, {"reference", cases["references"][i]},
+                            {"category", "Books"}}.dump()
+          << "\n";
+    }
+  }
+  const std::string cmd = "\"" + dep::test::binary("dep-eval") + "\" \"" + dir + "/gen.jsonl\" --metrics bleu,bertscore" +
+                          " --bertscore-model \"" + dir + "\" --bertscore-layers 2 --per-sample \"" + dir +
+                          "/samples.jsonl\" --summary \"" + dir + "/summary.json\" > \"" + dir + "/out.txt\" 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::ifstream samples(dir + "/samples.jsonl");
+  std::string line;
+  size_t i = 0;
+  double sum = 0;
+  while (std::getline(samples, line)) {
+    auto j = nlohmann::json::parse(line);
+    CHECK_THAT(j["bertscore_f1"].get<double>(), WithinAbs(cases["F"][i].get<double>(), 1e-5));
+    sum += cases["F"][i].get<double>();
+    ++i;
+  }
+  CHECK(i == cases["F"].size());
+  std::ifstream s(dir + "/summary.json");
+  auto summary = nlohmann::json::parse(s);
+  CHECK_THAT(summary["categories"]["Books"]["bertscore_f1"].get<double>(), WithinAbs(sum / static_cast<double>(i), 1e-5));
+  std::ifstream o(dir + "/out.txt");
+  std::string text((std::istreambuf_iterator<char>(o)), std::istreambuf_iterator<char>());
+  CHECK(text.find("BERTScore") != std::string::npos);
+
+  // Without a model directory the metric is refused as bad input.
+  const std::string bad = "\"" + dep::test::binary("dep-eval") + "\" \"" + dir + "/gen.jsonl\" --metrics bertscore > /dev/null 2>&1";
+  int status = std::system(bad.c_str());
+  CHECK(WEXITSTATUS(status) == 2);
 }
