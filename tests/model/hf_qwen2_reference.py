@@ -4,7 +4,7 @@ qwen2_hf_test.cpp. Usage: hf_qwen2_reference.py OUT_DIR SEED
 For each configuration (GQA ratio, explicit head_dim, tied/untied head, sharded or single file) it
 writes OUT_DIR/<name>/ (config.json + safetensors from save_pretrained) and
 OUT_DIR/<name>/reference.safetensors with a left-padded batch, HF eager fp32 logits (positions =
-cumsum(mask) - 1, pads 1, as generate uses), an 8-step greedy continuation from HF generate, and
+cumsum(mask) - 1, pads 1, as generate uses), an 8-step greedy continuation from HF generate, 12 sampled tokens (seed 4321), and
 the rows HF's resize_token_embeddings adds."""
 import json
 import os
@@ -62,8 +62,15 @@ def main():
             logits = model(input_ids=ids, attention_mask=mask, position_ids=positions).logits.float()
             greedy = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=8, do_sample=False,
                                     min_new_tokens=8, pad_token_id=0, eos_token_id=None)[:, T:]
+            # Sampling with every processor on, one unpadded prompt: multinomial draws from the
+            # global CPU generator seeded here, as a per-request generator with the same seed does.
+            torch.manual_seed(4321)
+            sampled = model.generate(input_ids=ids[:1], attention_mask=mask[:1], do_sample=True, temperature=0.7,
+                                     top_k=20, top_p=0.8, repetition_penalty=1.3, max_new_tokens=12,
+                                     min_new_tokens=12, pad_token_id=0, eos_token_id=None)[:, T:]
         tensors = {"input_ids": ids, "attention_mask": mask, "position_ids": positions,
-                   "logits": logits.contiguous(), "greedy_tokens": greedy.contiguous()}
+                   "logits": logits.contiguous(), "greedy_tokens": greedy.contiguous(),
+                   "sampled_tokens": sampled.contiguous()}
         # The rows HF's resize_token_embeddings (mean_resizing) adds.
         model.resize_token_embeddings(311)
         tensors["resized_embed"] = model.get_input_embeddings().weight.detach()[301:].clone()
