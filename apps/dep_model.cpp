@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "dep/app.h"
+#include "dep/embed_file.h"
 #include "dep/error.h"
 #include "dep/generate.h"
 #include "dep/qwen2.h"
@@ -96,17 +97,35 @@ void register_greedy(CLI::App& app) {
   });
 }
 
+// embed: the XLM-RoBERTa encoder (bge-m3, dep_embed): input_ids + attention_mask [B,T] (right
+// padding) → last_hidden_state [B,T,H] (pads zero) and dense_embedding [B,H], both F32.
+void register_embed(CLI::App& app) {
+  auto o = std::make_shared<DecoderOptions>();
+  auto* sub = app.add_subcommand("embed", "write last_hidden_state [B,T,H] and dense_embedding [B,H] F32 (XLM-R / bge-m3)");
+  sub->add_option("--model", o->model_dir, "Hugging Face XLM-RoBERTa model directory (bge-m3)")->required();
+  sub->add_option("--input", o->input, "safetensors with input_ids and attention_mask [B,T] (right padding)")->required();
+  sub->add_option("--output", o->output, "safetensors file to write")->required();
+  sub->add_option("--dtype", o->dtype, "compute dtype: fp32, bf16 or fp16")->capture_default_str();
+  sub->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
+  sub->add_option("--threads", o->threads, "CPU threads (0 = all)")->capture_default_str();
+  sub->callback([o] {
+    dep::set_torch_threads(o->threads);
+    dep::run_embed_file(o->model_dir, o->input, o->output, {o->dtype, o->device});
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {
-    CLI::App app{"dep-model: run the Qwen2 decoder on safetensors inputs"};
+    CLI::App app{"dep-model: run the Qwen2 decoder (or, with embed, the XLM-R encoder) on safetensors inputs"};
     dep::CommonOptions common;
     dep::add_common_options(app, common);
     app.require_subcommand(1);
     app.parse_complete_callback([&] { dep::init_logging(common.log_level); });
     register_logits(app);
     register_greedy(app);
+    register_embed(app);
     app.parse(argc, argv);
     return 0;
   });
