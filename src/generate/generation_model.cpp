@@ -1,0 +1,238 @@
+// Loading a DEP checkpoint for generation: layout detection, adapter shape inference and the
+// three bad-input errors (missing adapter tensors, wrong hidden size, tokenizer without DEP tokens).
+#include "dep/generation_model.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <optional>
+#include <set>
+
+#include "dep/data_tokenizer.h"
+#include "dep/dep_sample.h"
+#include "dep/error.h"
+#include "dep/tensor_io.h"
+#include "hashing.h"
+#include "io/run_log.h"
+
+namespace dep {
+
+namespace {
+
+bool is_adapter_tensor(const std::string& name) {
+  return name.rfind("sae.", 0) == 0 || name.rfind("align_mlp_", 0) == 0;
+}
+
+bool has_adapter_tensors(const SafetensorsCheckpoint& checkpoint) {
+  for (const auto& name : checkpoint.names())
+    if (is_adapter_tensor(name)) return true;
+  return false;
+}
+
+std::vector<int64_t> shape_of(const SafetensorsCheckpoint& checkpoint, const std::string& name) {
+  auto entry = checkpoint.find(name);
+  return entry ? entry->info->shape : std::vector<int64_t>{};
+}
+
+// The tensors an adapter of `config` has (the reference's names), with their shapes.
+std::vector<ExpectedTensor> adapter_expected_tensors(const AdapterConfig& config, int64_t hidden) {
+  std::vector<ExpectedTensor> out;
+  if (config.uses_autoencoder()) {
+    out.push_back({"sae.encoder.0.weight", {config.latent_dim, config.embedding_dim}});
+    out.push_back({"sae.encoder.0.bias", {config.latent_dim}});
+    out.push_back({"sae.decoder.0.weight", {config.embedding_dim, config.latent_dim}});
+    out.push_back({"sae.decoder.0.bias", {config.embedding_dim}});
+  }
+  const int64_t in = config.projector_input_dim();
+  for (const char* stream : {"align_mlp_his", "align_mlp_diff"}) {
+    const std::string p = stream;
+    out.push_back({p + ".0.weight", {hidden, in}});
+    out.push_back({p + ".0.bias", {hidden}});
+    out.push_back({p + ".2.weight", {hidden, hidden}});
+    out.push_back({p + ".2.bias", {hidden}});
+  }
+  return out;
+}
+
+// The 20 DEP tokens must sit at their reference ids; `allow_add` adds them (the reference's
+// add_special_tokens call) when the tokenizer has none of them.
+std::shared_ptr<BpeTokenizer> load_tokenizer(const std::string& path, bool allow_add) {
+  auto tokenizer = std::make_shared<BpeTokenizer>(BpeTokenizer::load(path));
+  const auto& tokens = dep_special_tokens();
+  size_t present = 0;
+  for (const auto& t : tokens) present += tokenizer->token_to_id(t) >= 0;
+  if (present == 0) {
+    if (!allow_add) {
+      fail(path, "tokenizer without the DEP tokens ([HIS_TOKEN_0..7], [DIFF_TOKEN_0..7], <his_token_start>, ...): "
+                 "this checkpoint was trained with them; use the tokenizer saved with the DEP model "
+                 "(or set model.add_dep_tokens=always to add them at ids 151665-151684)");
+    }
+    tokenizer->add_special_tokens(tokens);
+  }
+  std::string problems;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const int64_t want = DepTokenIds::kHisToken0 + static_cast<int64_t>(i);
+    const int64_t got = tokenizer->token_to_id(tokens[i]);
+    if (got != want) {
+      problems += "\n  " + tokens[i] + ": " + (got < 0 ? std::string("missing") : "id " + std::to_string(got)) +
+                  ", DEP needs id " + std::to_string(want);
+    }
+  }
+  if (!problems.empty()) {
+    fail(path, "tokenizer without the DEP tokens at their reference ids (is this a Qwen2.5 tokenizer?):" + problems);
+  }
+  return tokenizer;
+}
+
+}  // namespace
+
+const char* checkpoint_layout_name(CheckpointLayout layout) {
+  return layout == CheckpointLayout::kFullModel ? "full" : "base+adapter";
+}
+
+torch::ScalarType resolve_generation_dtype(const std::string& name, torch::Device device) {
+  if (name == "auto") return device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
+  return parse_compute_dtype(name, "model.dtype");
+}
+
+AdapterConfig infer_adapter_config(const SafetensorsCheckpoint& checkpoint) {
+  // dep's own adapter files carry their config; a reference checkpoint is read from its shapes.
+  for (const auto& file : checkpoint.files()) {
+    if (file->metadata().count("dep.adapter")) return read_adapter_config(file->path());
+  }
+  AdapterConfig config;
+  bool any_sae = false;
+  for (const auto& name : checkpoint.names()) any_sae |= name.rfind("sae.", 0) == 0;
+  const auto encoder = shape_of(checkpoint, "sae.encoder.0.weight");
+  const auto decoder = shape_of(checkpoint, "sae.decoder.0.weight");
+  auto projector_in = shape_of(checkpoint, "align_mlp_his.0.weight");
+  if (projector_in.size() != 2) projector_in = shape_of(checkpoint, "align_mlp_diff.0.weight");
+  if (!any_sae) {  // no autoencoder at all: the `none` ablation, embeddings straight into the projectors
+    config.variant = "none";
+    if (projector_in.size() == 2) config.embedding_dim = projector_in[1];
+  } else if (encoder.size() == 2) {
+    config.latent_dim = encoder[0];
+    config.embedding_dim = encoder[1];
+  } else if (decoder.size() == 2) {
+    config.embedding_dim = decoder[0];
+    config.latent_dim = decoder[1];
+  }
+  // `ae` and `sae` differ only in training; generation treats both as `sae`.
+  auto projector_out = shape_of(checkpoint, "align_mlp_his.2.weight");
+  if (projector_out.size() != 2) projector_out = shape_of(checkpoint, "align_mlp_diff.2.weight");
+  if (!projector_out.empty()) config.hidden_size = projector_out[0];
+  else if (!projector_in.empty()) config.hidden_size = projector_in[0];
+  return config;
+}
+
+GenerationModel load_generation_model(const GenerateModelConfig& config) {
+  if (config.dir.empty()) fail("model.dir", "no model directory configured");
+  if (!std::filesystem::is_directory(config.dir)) fail(config.dir, "model.dir is not a directory");
+  const torch::Device device = parse_device(config.device, "model.device");
+  const torch::ScalarType dtype = resolve_generation_dtype(config.dtype, device);
+  if (device.is_cpu()) set_torch_threads(config.threads);
+
+  GenerationModel out;
+  const auto model_weights = SafetensorsCheckpoint::open(config.dir);
+  const bool dir_has_adapter = has_adapter_tensors(model_weights);
+  std::optional<SafetensorsCheckpoint> adapter_file;
+  if (!config.adapter.empty()) {
+    adapter_file = SafetensorsCheckpoint::open(config.adapter);
+    if (dir_has_adapter) generate_log::warn(config.dir + " holds adapter tensors too; using model.adapter " + config.adapter);
+    out.layout = CheckpointLayout::kBaseWithAdapter;
+    out.adapter_source = config.adapter;
+  } else if (dir_has_adapter) {
+    out.layout = CheckpointLayout::kFullModel;
+    out.adapter_source = config.dir;
+  } else {
+    fail(config.dir, "missing adapter tensors: the checkpoint has no sae.* / align_mlp_* tensors and model.adapter "
+                     "is empty (a base Qwen2.5 directory needs a DEP adapter file)");
+  }
+  const SafetensorsCheckpoint& adapter_weights = adapter_file ? *adapter_file : model_weights;
+  if (!has_adapter_tensors(adapter_weights)) {
+    fail(out.adapter_source, "missing adapter tensors: no sae.* / align_mlp_* tensors in this file");
+  }
+
+  // Tokenizer before the decoder: it decides the vocabulary the base model is resized to.
+  out.tokenizer_source = config.tokenizer.empty() ? config.dir : config.tokenizer;
+  const bool allow_add = config.add_dep_tokens == "always" ||
+                         (config.add_dep_tokens == "auto" && out.layout == CheckpointLayout::kBaseWithAdapter);
+  out.tokenizer = load_tokenizer(out.tokenizer_source, allow_add);
+
+  // Adapter shape checks need only the decoder's config, so they fail before the weights load.
+  const Qwen2Config llm_config = Qwen2Config::load(config.dir);
+  AdapterConfig adapter_config = infer_adapter_config(adapter_weights);
+  if (adapter_config.hidden_size != 0 && adapter_config.hidden_size != llm_config.hidden_size) {
+    fail(out.adapter_source, "adapter trained for hidden size " + std::to_string(adapter_config.hidden_size) +
+                                 " (align_mlp_*.2.weight) but the decoder in " + config.dir + " has hidden size " +
+                                 std::to_string(llm_config.hidden_size) + ": it belongs to another base model");
+  }
+  adapter_config.hidden_size = llm_config.hidden_size;
+  std::string missing;
+  for (const auto& t : adapter_expected_tensors(adapter_config, llm_config.hidden_size)) {
+    const auto found = shape_of(adapter_weights, t.name);
+    if (found.empty()) {
+      missing += "\n  " + t.name + ": missing (expected " + shape_string(t.shape) + ")";
+    } else if (found != t.shape) {
+      missing += "\n  " + t.name + ": expected " + shape_string(t.shape) + ", found " + shape_string(found);
+    }
+  }
+  if (!missing.empty()) fail(out.adapter_source, "missing or mis-shaped adapter tensors:" + missing);
+
+  out.llm = std::make_shared<Qwen2Model>(Qwen2Model::load(config.dir, dtype, device));
+  const auto tokenizer_vocab = static_cast<int64_t>(out.tokenizer->vocab_size());
+  if (out.llm->config().vocab_size != tokenizer_vocab) {
+    if (out.layout == CheckpointLayout::kFullModel && out.llm->config().vocab_size < tokenizer_vocab) {
+      fail(config.dir, "the decoder has " + std::to_string(out.llm->config().vocab_size) +
+                           " token rows but the tokenizer " + out.tokenizer_source + " has " +
+                           std::to_string(tokenizer_vocab) + " tokens");
+    }
+    if (out.layout == CheckpointLayout::kBaseWithAdapter) {
+      // The reference resizes the base model to len(tokenizer) before training (DEP.md §7).
+      generate_log::info("resizing the token embeddings of " + config.dir + " from " +
+                         std::to_string(out.llm->config().vocab_size) + " to " + std::to_string(tokenizer_vocab) +
+                         " rows (len(tokenizer))");
+      out.llm->resize_token_embeddings(tokenizer_vocab);
+    }
+  }
+
+  out.adapter = DepAdapter(adapter_config, llm_config.hidden_size);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& item : out.adapter->named_parameters()) {
+      item.value().copy_(load_tensor(adapter_weights, item.key(), torch::kFloat32));
+      item.value().set_requires_grad(false);
+    }
+  }
+  out.adapter->to(device);
+  out.adapter->eval();
+
+  Fnv1a adapter_hash;
+  for (const auto& item : out.adapter->named_parameters()) {
+    auto values = item.value().to(torch::kCPU).contiguous();
+    adapter_hash.add(item.key());
+    for (auto d : values.sizes()) adapter_hash.add_value(static_cast<int64_t>(d));
+    adapter_hash.add_bytes(values.data_ptr(), values.numel() * values.element_size());
+  }
+  out.adapter_hash = adapter_hash.hex();
+
+  Fnv1a llm_hash;
+  llm_hash.add(read_model_config_json(config.dir).dump());
+  llm_hash.add_value(out.llm->config().vocab_size);
+  for (const auto& name : model_weights.names()) {
+    if (is_adapter_tensor(name)) continue;
+    const auto entry = model_weights.at(name);
+    llm_hash.add(name);
+    llm_hash.add(dtype_name(entry.info->dtype));
+    for (auto d : entry.info->shape) llm_hash.add_value(d);
+  }
+  out.llm_fingerprint = llm_hash.hex();
+  generate_log::info(std::string("loaded ") + checkpoint_layout_name(out.layout) + " checkpoint: decoder " + config.dir +
+                     " (" + std::to_string(llm_config.num_hidden_layers) + " layers, hidden " +
+                     std::to_string(llm_config.hidden_size) + ", vocab " + std::to_string(out.llm->config().vocab_size) +
+                     "), adapter " + out.adapter_source + " (" + adapter_config.variant + "), tokenizer " +
+                     out.tokenizer_source);
+  return out;
+}
+
+}  // namespace dep

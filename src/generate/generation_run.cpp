@@ -1,0 +1,198 @@
+// The dep-generate run loop (see generation_run.h).
+#include "dep/generation_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "dep/atomic_file.h"
+#include "dep/data_tokenizer.h"
+#include "dep/dep_dataset.h"
+#include "dep/embedding_source.h"
+#include "dep/error.h"
+#include "dep/generation_model.h"
+#include "dep/interrupt.h"
+#include "dep/progress.h"
+#include "dep/review_generator.h"
+#include "dep/sample_builder.h"
+#include "hashing.h"
+#include "io/run_log.h"
+
+namespace fs = std::filesystem;
+
+namespace dep {
+
+namespace {
+
+// What identifies a run's outputs: a resumed run and every shard must agree on all of it.
+nlohmann::ordered_json run_header(const GenerateConfig& config, const GenerationModel& model,
+                                  const std::vector<std::string>& categories, int64_t samples,
+                                  const std::string& sample_set, const Shard& shard, int64_t shard_samples) {
+  nlohmann::ordered_json h;
+  h["format"] = "dep-generate/1";
+  h["split"] = config.split;
+  h["categories"] = categories;
+  h["limit"] = config.limit;
+  h["samples"] = samples;
+  h["sample_set"] = sample_set;
+  h["shard"] = {{"index", shard.index}, {"count", shard.count}};
+  h["shard_samples"] = shard_samples;
+  h["model"] = {{"layout", checkpoint_layout_name(model.layout)},
+                {"adapter_hash", model.adapter_hash},
+                {"llm_fingerprint", model.llm_fingerprint},
+                {"vocab_size", model.llm->config().vocab_size},
+                {"dtype", std::string(c10::toString(model.llm->dtype()))},
+                {"device_type", model.llm->device().is_cuda() ? "cuda" : "cpu"}};
+  h["sampling"] = config_to_json(config.sampling);
+  h["data"] = config_to_json(config.data);
+  return h;
+}
+
+}  // namespace
+
+GenerationRunSummary run_generation(const GenerateConfig& input_config, const Shard& shard) {
+  GenerateConfig config = input_config;
+  if (config.output.dir.empty()) fail("output.dir", "no output directory configured");
+  if (config.embeddings.empty()) fail("embeddings", "no review embeddings configured");
+  // One tokenizer for the prompts and the model: data.tokenizer names it when model.tokenizer does not.
+  if (config.model.tokenizer.empty()) config.model.tokenizer = config.data.tokenizer;
+  if (!config.data.tokenizer.empty() && config.data.tokenizer != config.model.tokenizer) {
+    fail("data.tokenizer", "differs from model.tokenizer; prompts must be tokenized with the model's tokenizer");
+  }
+  fs::create_directories(config.output.dir);
+
+  const GenerationModel model = load_generation_model(config.model);
+  const DepData data = load_dep_data(config.data, parse_split(config.split));
+  for (const auto& c : config.categories) {
+    if (std::find(data.categories.begin(), data.categories.end(), c) == data.categories.end()) {
+      fail("categories", "'" + c + "' is not a configured category");
+    }
+  }
+
+  // The selected samples, in split order: their position is the sample index everywhere.
+  std::vector<size_t> selected;
+  for (size_t i = 0; i < data.rows.size(); ++i) {
+    const auto& c = data.rows[i].category;
+    if (config.categories.empty() || std::find(config.categories.begin(), config.categories.end(), c) != config.categories.end()) {
+      selected.push_back(i);
+    }
+  }
+  if (config.limit > 0 && static_cast<int64_t>(selected.size()) > config.limit) selected.resize(config.limit);
+  std::vector<std::string> categories;
+  Fnv1a set_hash;
+  std::vector<int64_t> owned;
+  for (size_t k = 0; k < selected.size(); ++k) {
+    const auto& row = data.rows[selected[k]];
+    if (std::find(categories.begin(), categories.end(), row.category) == categories.end()) categories.push_back(row.category);
+    set_hash.add(row.category);
+    set_hash.add(row.row.user_id);
+    if (shard.owns(static_cast<int64_t>(k))) owned.push_back(static_cast<int64_t>(k));
+  }
+
+  const std::string stem = (fs::path(config.output.dir) / shard.stem()).string();
+  write_or_check_header(stem + ".header.json",
+                        run_header(config, model, categories, static_cast<int64_t>(selected.size()), set_hash.hex(),
+                                   shard, static_cast<int64_t>(owned.size())));
+  write_effective_config(stem + ".config.json", config_to_json(config));
+  GenerationLog log(stem + ".jsonl", config.output.fsync_every);
+  for (const auto& r : log.records()) {
+    if (r.index < 0 || r.index >= static_cast<int64_t>(selected.size()) || !shard.owns(r.index)) {
+      fail(log.path(), "holds sample " + std::to_string(r.index) + ", which is not part of this run");
+    }
+  }
+  std::vector<int64_t> pending;
+  for (auto k : owned)
+    if (!log.contains(k)) pending.push_back(k);
+
+  GenerationRunSummary summary;
+  summary.shard_samples = static_cast<int64_t>(owned.size());
+  summary.resumed = summary.shard_samples - static_cast<int64_t>(pending.size());
+  if (summary.resumed > 0) {
+    generate_log::info("resuming: " + std::to_string(summary.resumed) + " of " + std::to_string(summary.shard_samples) +
+                       " samples already in " + log.path());
+  }
+
+  if (!pending.empty()) {
+    const auto embeddings = open_review_embeddings(config.embeddings);
+    DepSampleBuilder builder(config.data, data, encoder_of(*model.tokenizer), embeddings.get());
+    ReviewGenerator generator(model, config.sampling, config.engine);
+    Progress progress("generate", summary.shard_samples, "samples");
+    progress.resume_from(summary.resumed);
+    const auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+    const auto chunk = static_cast<size_t>(config.engine.chunk);
+    for (size_t begin = 0; begin < pending.size(); begin += chunk) {
+      throw_if_interrupted("dep-generate");
+      const size_t end = std::min(pending.size(), begin + chunk);
+      std::vector<DepSample> samples;
+      samples.reserve(end - begin);
+      for (size_t p = begin; p < end; ++p) samples.push_back(builder.build(data.rows[selected[pending[p]]], false));
+      std::vector<const DepSample*> pointers;
+      for (const auto& s : samples) pointers.push_back(&s);
+      generator.generate(pointers, [&](size_t position, const ReviewGeneration& g) {
+        const DepSample& s = samples[position];
+        GenerationRecord r;
+        r.index = pending[begin + position];
+        r.category = s.category;
+        r.user_id = s.user_id;
+        r.sample_id = s.sample_id;
+        r.prediction = g.prediction;
+        r.reference = s.target;
+        r.prompt_tokens = g.prompt_tokens;
+        r.generated_tokens = g.generated_tokens;
+        r.finish = g.finish == FinishReason::kStop ? "stop" : "length";
+        log.append(r);
+        ++summary.generated;
+        summary.generated_tokens += g.generated_tokens;
+        const double t = elapsed();
+        progress.advance(1, generate_log::format("%.1f tok/s", t > 0 ? summary.generated_tokens / t : 0.0));
+        if (interrupt_requested()) {
+          log.sync();
+          throw_if_interrupted("dep-generate");
+        }
+      });
+    }
+    log.sync();
+    summary.seconds = elapsed();
+    progress.finish(
+        generate_log::format("%.1f tok/s", summary.seconds > 0 ? summary.generated_tokens / summary.seconds : 0.0));
+  }
+
+  summary.complete = static_cast<int64_t>(log.records().size()) == summary.shard_samples;
+  if (!summary.complete) fail_internal(log.path(), "samples missing after the run");
+  log.finalize_sorted();
+  summary.files.push_back(log.path());
+  if (shard.whole() && config.output.predictions_txt) {
+    for (const auto& f : write_prediction_texts(config.output.dir, log.records())) summary.files.push_back(f);
+  }
+  int64_t tokens = 0, chars = 0;
+  for (const auto& r : log.records()) {
+    tokens += r.generated_tokens;
+    chars += static_cast<int64_t>(r.prediction.size());
+  }
+  const double n = std::max<double>(1.0, static_cast<double>(log.records().size()));
+  summary.mean_tokens = tokens / n;
+  summary.mean_chars = chars / n;
+  nlohmann::ordered_json s;
+  s["samples"] = summary.shard_samples;
+  s["resumed"] = summary.resumed;
+  s["generated"] = summary.generated;
+  s["generated_tokens"] = summary.generated_tokens;
+  s["seconds"] = summary.seconds;
+  s["samples_per_second"] = summary.seconds > 0 ? summary.generated / summary.seconds : 0.0;
+  s["tokens_per_second"] = summary.seconds > 0 ? summary.generated_tokens / summary.seconds : 0.0;
+  s["mean_generated_tokens"] = summary.mean_tokens;
+  s["mean_prediction_bytes"] = summary.mean_chars;
+  write_file_atomic(stem + ".summary.json", s.dump(2) + "\n");
+  generate_log::info(generate_log::format(
+      "done: %lld samples (%lld resumed), mean %.1f tokens / %.0f bytes per review; this run %lld samples, %lld tokens "
+      "in %s (%.2f samples/s, %.1f tok/s)",
+      static_cast<long long>(summary.shard_samples), static_cast<long long>(summary.resumed), summary.mean_tokens,
+      summary.mean_chars, static_cast<long long>(summary.generated), static_cast<long long>(summary.generated_tokens),
+      format_duration(summary.seconds).c_str(), s["samples_per_second"].get<double>(),
+      s["tokens_per_second"].get<double>()));
+  return summary;
+}
+
+}  // namespace dep

@@ -1,0 +1,153 @@
+// Samples → adapter soft prompts → engine requests → decoded reviews (see review_generator.h).
+#include "dep/review_generator.h"
+
+#include <torch/torch.h>
+
+#include <cstring>
+
+#include "dep/error.h"
+#include "dep/unicode.h"
+#include "dep/utf8.h"
+#include "hashing.h"
+
+namespace dep {
+
+namespace {
+
+// str.isspace: Unicode White_Space plus the C0 separators U+001C..U+001F.
+bool python_space(char32_t c) { return (c >= 0x1C && c <= 0x1F) || is_white_space(c); }
+
+}  // namespace
+
+std::string python_strip(const std::string& text) {
+  const std::string_view view(text);
+  size_t begin = 0;
+  while (begin < view.size()) {
+    const auto step = decode_utf8_step(view.substr(begin));
+    if (!step.valid || !python_space(step.code_point)) break;
+    begin += step.length;
+  }
+  // The end: scan forward remembering where the last non-space character ended.
+  size_t end = begin, pos = begin;
+  while (pos < view.size()) {
+    const auto step = decode_utf8_step(view.substr(pos));
+    pos += step.length;
+    if (!step.valid || !python_space(step.code_point)) end = pos;
+  }
+  return std::string(view.substr(begin, end - begin));
+}
+
+uint64_t ReviewGenerator::sample_seed(int64_t base_seed, const std::string& sample_id) {
+  Fnv1a hash;
+  hash.add(sample_id);
+  return splitmix64(static_cast<uint64_t>(base_seed) ^ splitmix64(hash.value()));
+}
+
+ReviewGenerator::ReviewGenerator(const GenerationModel& model, GenerateSamplingConfig sampling,
+                                 GenerateEngineConfig engine)
+    : model_(model), sampling_(std::move(sampling)), engine_(std::move(engine)) {
+  SamplingParams params;
+  params.do_sample = sampling_.do_sample;
+  params.temperature = sampling_.temperature;
+  params.top_p = sampling_.top_p;
+  params.top_k = sampling_.top_k;
+  params.repetition_penalty = sampling_.repetition_penalty;
+  params.validate("sampling");
+  const int64_t vocab = model_.llm->config().vocab_size;
+  for (auto id : sampling_.stop_ids) {
+    if (id < 0 || id >= vocab) {
+      fail("sampling.stop_ids", "id " + std::to_string(id) + " is outside the vocabulary (" + std::to_string(vocab) + ")");
+    }
+  }
+}
+
+std::vector<GenerationRequest> ReviewGenerator::requests(const std::vector<const DepSample*>& samples) const {
+  std::vector<GenerationRequest> out;
+  if (samples.empty()) return out;
+  const auto& adapter_config = model_.adapter->config();
+  const int64_t slots = samples.front()->slots;
+  const int64_t dim = adapter_config.embedding_dim;
+  // One adapter forward for the whole set: [B, 2K, d] → his/diff [B, K, H].
+  auto block = torch::empty({static_cast<int64_t>(samples.size()), 2 * slots, dim}, torch::kFloat32);
+  for (size_t b = 0; b < samples.size(); ++b) {
+    const DepSample& s = *samples[b];
+    const std::string where = "sample " + s.sample_id;
+    if (s.slots != slots) fail(where, "has " + std::to_string(s.slots) + " slots, the others " + std::to_string(slots));
+    if (s.dim != dim) {
+      fail(where, "embeddings are " + std::to_string(s.dim) + "-dimensional but the adapter (" + model_.adapter_source +
+                      ") reads " + std::to_string(dim));
+    }
+    if (static_cast<int64_t>(s.his_diff.size()) != 2 * slots * dim) {
+      fail(where, "his/diff block has " + std::to_string(s.his_diff.size()) + " values, expected " +
+                      std::to_string(2 * slots * dim) + " (were the embeddings loaded?)");
+    }
+    if (!s.labels.empty() && s.prompt_length != static_cast<int64_t>(s.input_ids.size())) {
+      fail(where, "is a training sample (prompt + target); generation needs prompt-only samples");
+    }
+    std::memcpy(block[static_cast<int64_t>(b)].data_ptr<float>(), s.his_diff.data(), s.his_diff.size() * sizeof(float));
+  }
+  AdapterOutput adapted;
+  {
+    torch::NoGradGuard no_grad;
+    DepAdapter adapter = model_.adapter;  // a shared handle: forward() is not const
+    adapted = adapter->forward(block.to(model_.llm->device()));
+  }
+  const auto dtype = model_.llm->dtype();
+  for (size_t b = 0; b < samples.size(); ++b) {
+    const DepSample& s = *samples[b];
+    GenerationRequest r;
+    r.prompt_ids = s.input_ids;
+    r.max_new_tokens = sampling_.max_new_tokens;
+    r.sampling.do_sample = sampling_.do_sample;
+    r.sampling.temperature = sampling_.temperature;
+    r.sampling.top_p = sampling_.top_p;
+    r.sampling.top_k = sampling_.top_k;
+    r.sampling.repetition_penalty = sampling_.repetition_penalty;
+    r.sampling.seed = sample_seed(sampling_.seed, s.sample_id);
+    r.stop_ids = sampling_.stop_ids;
+    std::vector<torch::Tensor> vectors;
+    if (adapted.his.defined()) {
+      for (int i = 0; i < slots; ++i) r.placeholder_ids.push_back(DepSample::his_token(i));
+      vectors.push_back(adapted.his[static_cast<int64_t>(b)]);
+    }
+    if (adapted.diff.defined()) {
+      for (int i = 0; i < slots; ++i) r.placeholder_ids.push_back(DepSample::diff_token(i));
+      vectors.push_back(adapted.diff[static_cast<int64_t>(b)]);
+    }
+    if (!vectors.empty()) r.soft_vectors = torch::cat(vectors, 0).to(dtype);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<ReviewGeneration> ReviewGenerator::generate(const std::vector<const DepSample*>& samples,
+                                                        const GenerationCallback& on_done) {
+  std::vector<ReviewGeneration> results(samples.size());
+  if (samples.empty()) return results;
+  const auto reqs = requests(samples);
+  std::vector<std::vector<int64_t>> tokens(samples.size());
+  const auto& tokenizer = *model_.tokenizer;
+  auto finish = [&](size_t i, FinishReason reason) {
+    auto ids = tokens[i];
+    ReviewGeneration& g = results[i];
+    g.prompt_tokens = static_cast<int64_t>(reqs[i].prompt_ids.size());
+    g.generated_tokens = static_cast<int64_t>(ids.size());
+    g.finish = reason;
+    // vLLM leaves the stop token out of the text even when special tokens are kept.
+    if (reason == FinishReason::kStop && !ids.empty()) ids.pop_back();
+    g.prediction = tokenizer.decode(ids, sampling_.skip_special_tokens);
+    if (sampling_.strip) g.prediction = python_strip(g.prediction);
+    if (on_done) on_done(i, g);
+  };
+  EngineOptions options;
+  options.max_batch = engine_.max_batch;
+  options.stop_ids = sampling_.stop_ids;
+  GenerationEngine engine(*model_.llm, options);
+  engine.generate(reqs, [&](const TokenEvent& event) {
+    tokens[event.request].push_back(event.token);
+    if (event.finished) finish(event.request, event.finish);
+  });
+  return results;
+}
+
+}  // namespace dep

@@ -1,0 +1,247 @@
+// dep-generate on tiny checkpoints: both checkpoint layouts give the same text, per-sample seeds
+// make the text independent of batching and reruns, and the three bad inputs fail clearly.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <map>
+
+#include "dep/atomic_file.h"
+#include "dep/data_tokenizer.h"
+#include "dep/dep_dataset.h"
+#include "dep/embedding_source.h"
+#include "dep/error.h"
+#include "dep/generation_model.h"
+#include "dep/review_generator.h"
+#include "dep/sample_builder.h"
+#include "test_paths.h"
+#include "tiny_world.h"
+
+namespace fs = std::filesystem;
+using dep::test::tiny_world;
+
+namespace {
+
+// The test split's samples, built with the model's tokenizer and the world's embeddings.
+struct Samples {
+  dep::DepData data;
+  std::unique_ptr<dep::ReviewEmbeddings> embeddings;
+  std::vector<dep::DepSample> samples;
+
+  Samples(const dep::GenerateConfig& config, const dep::GenerationModel& model) {
+    data = dep::load_dep_data(config.data, dep::DepSplit::kTest);
+    embeddings = dep::open_review_embeddings(config.embeddings);
+    dep::DepSampleBuilder builder(config.data, data, dep::encoder_of(*model.tokenizer), embeddings.get());
+    for (const auto& row : data.rows) samples.push_back(builder.build(row, false));
+  }
+  std::vector<const dep::DepSample*> pointers(const std::vector<size_t>& which) const {
+    std::vector<const dep::DepSample*> out;
+    for (auto i : which) out.push_back(&samples[i]);
+    return out;
+  }
+  std::vector<size_t> all() const {
+    std::vector<size_t> out(samples.size());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = i;
+    return out;
+  }
+};
+
+std::map<std::string, std::string> texts(const std::vector<const dep::DepSample*>& samples,
+                                         const std::vector<dep::ReviewGeneration>& results) {
+  std::map<std::string, std::string> out;
+  for (size_t i = 0; i < samples.size(); ++i) out[samples[i]->sample_id] = results[i].prediction;
+  return out;
+}
+
+std::string error_of(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const dep::Error& e) {
+    return e.where() + ": " + e.message();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("generate: the full DEP directory and the base+adapter pair load and generate identically",
+          "[generate]") {
+  const auto& w = tiny_world();
+  const auto full_config = w.config("", true);
+  const auto pair_config = w.config("", false);
+  const auto full = dep::load_generation_model(full_config.model);
+  const auto pair = dep::load_generation_model(pair_config.model);
+  CHECK(full.layout == dep::CheckpointLayout::kFullModel);
+  CHECK(pair.layout == dep::CheckpointLayout::kBaseWithAdapter);
+  // The base model was resized to len(tokenizer) and its tokenizer got the DEP tokens.
+  CHECK(pair.llm->config().vocab_size == 151685);
+  CHECK(pair.tokenizer->vocab_size() == 151685);
+  CHECK(pair.tokenizer->token_to_id("[DIFF_TOKEN_7]") == 151680);
+  CHECK(full.adapter_hash == pair.adapter_hash);
+  CHECK(full.adapter->config().embedding_dim == 16);
+  CHECK(full.adapter->config().latent_dim == 8);
+
+  Samples samples(full_config, full);
+  REQUIRE(samples.samples.size() == static_cast<size_t>(w.test_samples));
+  REQUIRE(samples.samples.size() >= 8);
+  // Every sample carries placeholders whose soft vectors the adapter fills.
+  for (const auto& s : samples.samples) REQUIRE(s.his_positions.at(0) >= 0);
+
+  auto ptrs = samples.pointers(samples.all());
+  dep::ReviewGenerator full_gen(full, full_config.sampling, full_config.engine);
+  dep::ReviewGenerator pair_gen(pair, pair_config.sampling, pair_config.engine);
+  const auto a = full_gen.generate(ptrs);
+  const auto b = pair_gen.generate(ptrs);
+  size_t non_empty = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    INFO(ptrs[i]->sample_id);
+    CHECK(a[i].prediction == b[i].prediction);
+    CHECK(a[i].generated_tokens == b[i].generated_tokens);
+    non_empty += !a[i].prediction.empty();
+  }
+  CHECK(non_empty > 0);
+}
+
+TEST_CASE("generate: fixed seeds reproduce the text; batch composition and order do not change it",
+          "[generate]") {
+  const auto& w = tiny_world();
+  auto config = w.config("", true);
+  const auto model = dep::load_generation_model(config.model);
+  Samples samples(config, model);
+  const auto all = samples.all();
+
+  config.engine.max_batch = 4;
+  const auto reference = texts(samples.pointers(all), dep::ReviewGenerator(model, config.sampling, config.engine)
+                                                          .generate(samples.pointers(all)));
+  // Rerun: identical.
+  CHECK(texts(samples.pointers(all),
+              dep::ReviewGenerator(model, config.sampling, config.engine).generate(samples.pointers(all))) == reference);
+
+  // One at a time, batch 1.
+  config.engine.max_batch = 1;
+  std::map<std::string, std::string> singles;
+  for (auto i : all) {
+    const auto one = samples.pointers({i});
+    const auto r = dep::ReviewGenerator(model, config.sampling, config.engine).generate(one);
+    singles[one[0]->sample_id] = r[0].prediction;
+  }
+  CHECK(singles == reference);
+
+  // Reversed order, odd subset, batch 3: every sample keeps its text.
+  std::vector<size_t> subset;
+  for (auto it = all.rbegin(); it != all.rend(); ++it)
+    if (*it % 2 == 1) subset.push_back(*it);
+  config.engine.max_batch = 3;
+  const auto sub = samples.pointers(subset);
+  const auto sub_texts = texts(sub, dep::ReviewGenerator(model, config.sampling, config.engine).generate(sub));
+  for (const auto& [id, text] : sub_texts) {
+    INFO(id);
+    CHECK(text == reference.at(id));
+  }
+
+  // The seed matters: another base seed changes some sample's text.
+  config.sampling.seed = 99;
+  const auto other = texts(samples.pointers(all), dep::ReviewGenerator(model, config.sampling, config.engine)
+                                                      .generate(samples.pointers(all)));
+  CHECK(other != reference);
+}
+
+TEST_CASE("generate: the soft prompts reach the decoder", "[generate]") {
+  // Same prompts, other embeddings: with greedy decoding only the injected vectors differ.
+  const auto& w = tiny_world();
+  auto config = w.config("", true);
+  config.sampling.do_sample = false;
+  const auto model = dep::load_generation_model(config.model);
+  Samples samples(config, model);
+  auto ptrs = samples.pointers(samples.all());
+  const auto base = dep::ReviewGenerator(model, config.sampling, config.engine).generate(ptrs);
+  std::vector<dep::DepSample> flipped = samples.samples;
+  for (auto& s : flipped)
+    for (auto& v : s.his_diff) v = -v;
+  std::vector<const dep::DepSample*> flipped_ptrs;
+  for (const auto& s : flipped) flipped_ptrs.push_back(&s);
+  const auto changed = dep::ReviewGenerator(model, config.sampling, config.engine).generate(flipped_ptrs);
+  size_t differ = 0;
+  for (size_t i = 0; i < base.size(); ++i) differ += base[i].prediction != changed[i].prediction;
+  CHECK(differ > 0);
+}
+
+TEST_CASE("generate: stop ids end a sample and are not part of the text", "[generate]") {
+  const auto& w = tiny_world();
+  auto config = w.config("", true);
+  config.sampling.do_sample = false;
+  const auto model = dep::load_generation_model(config.model);
+  Samples samples(config, model);
+  const auto one = samples.pointers({0});
+  dep::ReviewGenerator greedy(model, config.sampling, config.engine);
+  const auto requests = greedy.requests(one);
+  dep::EngineOptions options;
+  options.stop_ids = {};
+  auto raw = dep::GenerationEngine(*model.llm, options).generate(requests)[0].tokens;
+  REQUIRE(raw.size() == 10);
+  // Make the 4th greedy token a stop id: generation ends there, the text is the decoded first 3.
+  config.sampling.stop_ids = {raw[3]};
+  const auto stopped = dep::ReviewGenerator(model, config.sampling, config.engine).generate(one)[0];
+  CHECK(stopped.finish == dep::FinishReason::kStop);
+  CHECK(stopped.generated_tokens <= 4);
+  const auto first = std::find(raw.begin(), raw.end(), raw[3]) - raw.begin();
+  CHECK(stopped.generated_tokens == first + 1);
+  const std::vector<int64_t> kept(raw.begin(), raw.begin() + first);
+  CHECK(stopped.prediction == dep::python_strip(model.tokenizer->decode(kept, true)));
+}
+
+TEST_CASE("generate: python_strip matches str.strip", "[generate]") {
+  CHECK(dep::python_strip("  a b \n") == "a b");
+  CHECK(dep::python_strip("\xc2\xa0\xe3\x80\x80x\x1f") == "x");  // NBSP, ideographic space, U+001F
+  CHECK(dep::python_strip("\t\n ") == "");
+  CHECK(dep::python_strip("x\xe2\x80\x8b") == "x\xe2\x80\x8b");  // ZERO WIDTH SPACE is not whitespace
+}
+
+TEST_CASE("generate: bad checkpoints give one clear error each", "[generate]") {
+  const auto& w = tiny_world();
+  const std::string dir = dep::test::scratch_dir("generate-bad-inputs");
+
+  // 1a. A base directory without an adapter.
+  auto config = w.config("", false);
+  config.model.adapter.clear();
+  auto message = error_of([&] { dep::load_generation_model(config.model); });
+  CHECK_THAT(message, Catch::Contains("missing adapter tensors"));
+  CHECK_THAT(message, Catch::Contains("base"));
+
+  // 1b. An adapter file that lacks one tensor: the error names it.
+  const std::string partial = dir + "/partial.safetensors";
+  dep::test::write_random_adapter(partial, 16, 8, 32, 5, "align_mlp_diff.2.weight");
+  config.model.adapter = partial;
+  message = error_of([&] { dep::load_generation_model(config.model); });
+  CHECK_THAT(message, Catch::Contains("align_mlp_diff.2.weight: missing"));
+  CHECK_THAT(message, Catch::Contains(partial));
+
+  // 2. An adapter trained for another hidden size (e.g. a 7B adapter on a 0.5B base).
+  const std::string wide = dir + "/wide.safetensors";
+  dep::test::write_random_adapter(wide, 16, 8, 48, 5);
+  config.model.adapter = wide;
+  message = error_of([&] { dep::load_generation_model(config.model); });
+  CHECK_THAT(message, Catch::Contains("hidden size 48"));
+  CHECK_THAT(message, Catch::Contains("hidden size 32"));
+
+  // 3. A full DEP directory whose tokenizer lacks the DEP tokens.
+  config = w.config("", true);
+  config.model.tokenizer = dep::test::fixture("qwen2.5-tokenizer/tokenizer.json");
+  message = error_of([&] { dep::load_generation_model(config.model); });
+  CHECK_THAT(message, Catch::Contains("tokenizer without the DEP tokens"));
+  CHECK_THAT(message, Catch::Contains("tokenizer.json"));
+  // ... and a tokenizer whose vocabulary puts them elsewhere cannot be repaired by adding them.
+  const std::string small = dir + "/small-tokenizer.json";
+  auto json = nlohmann::json::parse(dep::read_file(dep::test::fixture("qwen2.5-tokenizer/tokenizer.json")));
+  json["added_tokens"].push_back({{"id", 151665}, {"content", "<extra>"}, {"single_word", false}, {"lstrip", false},
+                                  {"rstrip", false}, {"normalized", false}, {"special", true}});
+  dep::write_file_atomic(small, json.dump());
+  config.model.tokenizer = small;
+  config.model.add_dep_tokens = "always";
+  message = error_of([&] { dep::load_generation_model(config.model); });
+  CHECK_THAT(message, Catch::Contains("tokenizer without the DEP tokens at their reference ids"));
+  CHECK_THAT(message, Catch::Contains("[HIS_TOKEN_0]: id 151666"));
+}
