@@ -33,6 +33,9 @@ if(DEP_TORCH STREQUAL "pypi")
   get_filename_component(_dep_site "${DEP_TORCH_PREFIX}/../../.." ABSOLUTE)
   file(GLOB _dep_cuda_lib_dirs LIST_DIRECTORIES true "${_dep_site}/nvidia/*/lib")
   set(DEP_TORCH_RUNTIME_DIRS "${_dep_site}/torch/lib" ${_dep_cuda_lib_dirs})
+  # TorchConfig's find_library calls search system paths before its PATHS hint, so with Debian's
+  # libtorch-dev also installed they would pick /usr/lib's libtorch.so/libc10.so. Search the wheel first.
+  list(PREPEND CMAKE_LIBRARY_PATH "${_dep_site}/torch/lib")
   # DT_RPATH (not RUNPATH) so the paths also serve libtorch_cuda.so's own dependencies.
   add_link_options("LINKER:--disable-new-dtags")
   foreach(dir ${DEP_TORCH_RUNTIME_DIRS})
@@ -48,6 +51,15 @@ if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
 endif()
 find_package(Torch REQUIRED)
 message(STATUS "dep: LibTorch ${Torch_VERSION} (${DEP_TORCH}) from ${Torch_DIR}")
+if(DEP_TORCH STREQUAL "pypi")
+  # Mixing the wheel's libraries with another LibTorch's crashes at start-up; refuse to build so.
+  foreach(lib ${TORCH_LIBRARIES})
+    if(lib MATCHES "/lib(torch|torch_cpu|torch_cuda|c10|c10_cuda)\\.so" AND NOT lib MATCHES "^${_dep_site}/torch/lib/")
+      message(FATAL_ERROR "DEP_TORCH=pypi resolved ${lib}, which is not the wheel's. Delete CMakeCache.txt "
+                          "in the build directory (stale cache from before libtorch-dev was installed?).")
+    endif()
+  endforeach()
+endif()
 
 if(DEP_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
