@@ -8,6 +8,7 @@
 
 #include "dep/adapter_config.h"
 #include "dep/config.h"
+#include "dep/data_config.h"
 
 namespace dep {
 
@@ -17,7 +18,7 @@ struct TrainModelConfig {
   std::string device = "cpu";
   int64_t threads = 0;              // CPU threads, 0 = all
   bool gradient_checkpointing = false;
-  int64_t vocab_size = 0;           // resize_token_embeddings to this size first; 0 = keep
+  bool resize_to_tokenizer = true;  // resize_token_embeddings(len(tokenizer)) as the reference
   template <class V>
   void visit(V& v) {
     v("dir", dir, "Qwen2 model directory (config.json + safetensors)");
@@ -25,22 +26,24 @@ struct TrainModelConfig {
     v("device", device, "cpu, cuda or cuda:N");
     v("threads", threads, "CPU threads (0 = all)", Bounds::non_negative());
     v("gradient_checkpointing", gradient_checkpointing, "recompute decoder layers in backward to save memory");
-    v("vocab_size", vocab_size, "resize the token embeddings to this many rows first (DEP: 151685); 0 = keep",
-      Bounds::non_negative());
+    v("resize_to_tokenizer", resize_to_tokenizer,
+      "resize the token embeddings to len(tokenizer) first, as the reference (Qwen2.5-7B: 152064 -> 151685 rows)");
   }
 };
 
-struct TrainDataConfig {
-  std::string data_config;  // the data pipeline's config (configs/data.json)
-  std::string embeddings;   // directory of the cached bge-m3 embeddings
-  int64_t max_train_samples = 0;
-  int64_t max_val_samples = 0;
+// Which samples are trained on: the data pipeline's train split (and val for validation), built
+// with the review embeddings of the embedding store.
+struct TrainSamplesConfig {
+  std::string embeddings;   // the embedder's store directory
+  int64_t max_train = 0;
+  int64_t max_val = 0;
+  int64_t threads = 0;
   template <class V>
   void visit(V& v) {
-    v("data_config", data_config, "data pipeline config (configs/data.json)");
-    v("embeddings", embeddings, "directory of cached review embeddings");
-    v("max_train_samples", max_train_samples, "use only the first N train samples (0 = all)", Bounds::non_negative());
-    v("max_val_samples", max_val_samples, "use only the first N val samples (0 = all)", Bounds::non_negative());
+    v("embeddings", embeddings, "review embedding store (dep-embed output directory)");
+    v("max_train", max_train, "use only the first N train samples (0 = all)", Bounds::non_negative());
+    v("max_val", max_val, "use only the first N val samples (0 = all; the reference uses 512)", Bounds::non_negative());
+    v("threads", threads, "threads building samples (0 = all)", Bounds::non_negative());
   }
 };
 
@@ -123,7 +126,8 @@ struct ValidationConfig {
 
 struct TrainConfig {
   TrainModelConfig model;
-  TrainDataConfig data;
+  DataConfig data;
+  TrainSamplesConfig samples;
   AdapterConfig adapter;
   LossConfig loss;
   OptimConfig optim;
@@ -135,7 +139,8 @@ struct TrainConfig {
   template <class V>
   void visit(V& v) {
     v.section("model", model, "the frozen decoder");
-    v.section("data", data, "train/val samples");
+    v.section("data", data, "the data pipeline (configs/data.json keys)");
+    v.section("samples", samples, "embeddings and sample limits");
     v.section("adapter", adapter, "SAE and projectors");
     v.section("loss", loss, "loss weights");
     v.section("optim", optim, "AdamW and clipping");

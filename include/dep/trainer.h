@@ -19,11 +19,21 @@ namespace dep {
 
 class Qwen2Model;
 
-// Loads the frozen LLM as configured (dtype, device, threads, vocabulary resize, checkpointing),
-// seeds torch with train.seed and builds a freshly initialised adapter in fp32 on the same device.
-DepModel build_dep_model(const TrainConfig& config);
+// Loads the frozen LLM as configured (dtype, device, threads, checkpointing; resized to
+// `tokenizer_size` rows when that is > 0 and differs), seeds torch with train.seed and builds a
+// freshly initialised adapter in fp32 on the same device.
+DepModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size = 0);
 // The same around an already loaded LLM (tests, benchmarks).
-DepModel build_dep_model(const TrainConfig& config, std::shared_ptr<Qwen2Model> llm);
+DepModel build_dep_model(const TrainConfig& config, std::shared_ptr<Qwen2Model> llm, int64_t tokenizer_size = 0);
+
+// The train and val samples of a config: the data pipeline's splits, the DEP tokenizer
+// (data.tokenizer, else the model directory) and the embedding store.
+struct TrainingData {
+  std::vector<DepSample> train;
+  std::vector<DepSample> val;
+  int64_t tokenizer_size = 0;  // len(tokenizer)
+};
+TrainingData load_training_data(const TrainConfig& config);
 
 // Sample order of one epoch: a permutation of 0..n-1 that depends only on (seed, epoch)
 // (identity when shuffle is off), so a data cursor is enough to resume.

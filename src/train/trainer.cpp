@@ -27,9 +27,24 @@ namespace dep {
 
 namespace fs = std::filesystem;
 
-DepModel build_dep_model(const TrainConfig& config, std::shared_ptr<Qwen2Model> llm) {
-  if (config.model.vocab_size > 0 && config.model.vocab_size != llm->config().vocab_size) {
-    llm->resize_token_embeddings(config.model.vocab_size, static_cast<uint64_t>(config.train.seed));
+namespace {
+// printf-style formatting for log lines (fmt is off limits here, see train_log.h).
+template <class... Args>
+std::string format(const char* pattern, Args... args) {
+  const int size = std::snprintf(nullptr, 0, pattern, args...);
+  std::string out(static_cast<size_t>(std::max(size, 0)), '\0');
+  std::snprintf(out.data(), out.size() + 1, pattern, args...);
+  return out;
+}
+void log_info(const std::string& message) { train_log::info(message); }
+}  // namespace
+
+DepModel build_dep_model(const TrainConfig& config, std::shared_ptr<Qwen2Model> llm, int64_t tokenizer_size) {
+  if (config.model.resize_to_tokenizer && tokenizer_size > 0 && tokenizer_size != llm->config().vocab_size) {
+    // The default seed, as dep-generate uses: rows added by mean resizing are the same there.
+    log_info("resizing the token embeddings from " + std::to_string(llm->config().vocab_size) + " to " +
+             std::to_string(tokenizer_size) + " rows (len(tokenizer))");
+    llm->resize_token_embeddings(tokenizer_size);
   }
   llm->gradient_checkpointing = config.model.gradient_checkpointing;
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
@@ -38,13 +53,13 @@ DepModel build_dep_model(const TrainConfig& config, std::shared_ptr<Qwen2Model> 
   return DepModel(std::move(llm), adapter, config.loss);
 }
 
-DepModel build_dep_model(const TrainConfig& config) {
+DepModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size) {
   if (config.model.dir.empty()) fail("model.dir", "no model directory configured");
   if (config.model.threads > 0 || config.model.device == "cpu") set_torch_threads(static_cast<int>(config.model.threads));
   auto device = parse_device(config.model.device, "model.device");
   auto dtype = parse_compute_dtype(config.model.dtype, "model.dtype");
   auto llm = std::make_shared<Qwen2Model>(Qwen2Model::load(config.model.dir, dtype, device));
-  return build_dep_model(config, std::move(llm));
+  return build_dep_model(config, std::move(llm), tokenizer_size);
 }
 
 std::vector<int64_t> epoch_order(int64_t n, int64_t seed, int64_t epoch, bool shuffle) {
@@ -61,16 +76,6 @@ std::vector<int64_t> epoch_order(int64_t n, int64_t seed, int64_t epoch, bool sh
 }
 
 namespace {
-
-// printf-style formatting for log lines (fmt is off limits here, see train_log.h).
-template <class... Args>
-std::string format(const char* pattern, Args... args) {
-  const int size = std::snprintf(nullptr, 0, pattern, args...);
-  std::string out(static_cast<size_t>(std::max(size, 0)), '\0');
-  std::snprintf(out.data(), out.size() + 1, pattern, args...);
-  return out;
-}
-void log_info(const std::string& message) { train_log::info(message); }
 
 std::vector<const DepSample*> micro_batch(const std::vector<DepSample>& samples, const std::vector<int64_t>& order,
                                           int64_t index, int64_t batch_size) {

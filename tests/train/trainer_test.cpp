@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <memory>
 
@@ -248,9 +249,18 @@ TEST_CASE("train configs: every key validated, did-you-mean, dump round-trip", "
   auto back = dep::parse_config<dep::TrainConfig>(nlohmann::json::parse(dumped.dump()), "dump");
   CHECK(dep::config_to_json(back).dump() == dumped.dump());
   const std::string doc = dep::document_config<dep::TrainConfig>();
-  for (const auto& [section, keys] : dumped.items()) {
-    for (const auto& [key, value] : keys.items()) CHECK_THAT(doc, Catch::Contains("`" + section + "." + key + "`"));
-  }
+  std::function<void(const nlohmann::ordered_json&, const std::string&)> check_leaves =
+      [&](const nlohmann::ordered_json& node, const std::string& prefix) {
+        for (const auto& [key, value] : node.items()) {
+          const std::string path = prefix.empty() ? key : prefix + "." + key;
+          if (value.is_object()) {
+            check_leaves(value, path);
+          } else {
+            CHECK_THAT(doc, Catch::Contains("`" + path + "`"));
+          }
+        }
+      };
+  check_leaves(dumped, "");
 }
 
 TEST_CASE("selecting by METEOR without a generation metric is refused up front", "[train][config]") {

@@ -1,0 +1,62 @@
+// dep-train's command line: config errors are one line with exit code 2, --dump-config prints the
+// effective config with overrides applied.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/wait.h>
+
+#include "test_paths.h"
+
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string output;
+};
+
+Run run(const std::string& args) {
+  Run r;
+  const std::string command = dep::test::binary("dep-train") + " " + args + " 2>&1";
+  std::FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe);
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.output.append(buffer, n);
+  const int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("dep-train --dump-config applies overrides to configs/train.json", "[train][app]") {
+  auto r = run("--config configs/train.json --set optim.lr=2e-5 --set train.epochs=2 --dump-config");
+  REQUIRE(r.code == 0);
+  auto json = nlohmann::json::parse(r.output);
+  CHECK(json["optim"]["lr"] == 2e-5);
+  CHECK(json["train"]["epochs"] == 2);
+  CHECK(json["train"]["grad_accumulation"] == 16);
+  CHECK(json["adapter"]["variant"] == "sae");
+  CHECK(json["data"]["data"]["root"] == "data/dpl");
+}
+
+TEST_CASE("dep-train rejects bad config keys and values with exit code 2", "[train][app]") {
+  auto r = run("--config configs/train.json --set optim.lrr=1 --dump-config");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("optim.lrr: unknown key (did you mean 'optim.lr'?)") != std::string::npos);
+  r = run("--config configs/train.json --set loss.rho=1.5");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("loss.rho") != std::string::npos);
+  r = run("--set model.dir=/nonexistent/model --set data.data.root=/nonexistent/data --set samples.embeddings=/nonexistent/e");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("/nonexistent") != std::string::npos);
+}
+
+TEST_CASE("dep-train --document-config lists every key", "[train][app]") {
+  auto r = run("--document-config");
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("`loss.sae_term_over_window`") != std::string::npos);
+  CHECK(r.output.find("`checkpoint.every_steps`") != std::string::npos);
+}
