@@ -29,7 +29,7 @@ struct SplitConfig {
   int64_t val_size = 512;
   template <class V>
   void visit(V& v) {
-    v("seed", seed, "seed of the train/val shuffles (dep's own PRNG, not bit-equal to HF datasets.shuffle)");
+    v("seed", seed, "seed of the train/val shuffles (numpy default_rng permutation, as HF datasets.shuffle)");
     v("val_size", val_size, "rows sampled from the union of the val splits", Bounds::at_least(1));
   }
 };

@@ -31,9 +31,10 @@ std::vector<UserRow> longest_profile_rows(std::vector<UserRow> rows, const std::
 std::vector<UserRow> read_longest_profile_rows(const std::string& path, const ReadOptions& options,
                                                ReadReport* report = nullptr);
 
-// A permutation of 0..n-1 from `seed`: Fisher–Yates driven by SplitMix64 with unbiased bounded
-// draws. Deterministic on every platform; NOT the permutation of HF `datasets.shuffle(seed)`
-// (numpy PCG64), so the reference's exact val selection and train order are not reproduced.
+// numpy's np.random.default_rng(seed).permutation(n) (SeedSequence → PCG64 → Fisher–Yates with
+// masked rejection draws), which is what HF `datasets.shuffle(seed=...)` applies: the val sample
+// equals the reference's given the same DPL val files. (The reference's train order is still not
+// reproducible: pandas' unstable sort decides the order before the shuffle.)
 std::vector<size_t> seeded_permutation(size_t n, uint64_t seed);
 
 // Concatenates per-category rows (in the given order) and shuffles with `seed`.

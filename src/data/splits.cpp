@@ -50,23 +50,96 @@ class LongestProfileKeeper {
   std::vector<UserRow> rows_;
 };
 
-uint64_t splitmix64(uint64_t& state) {
-  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+using u128 = unsigned __int128;
+
+// numpy's SeedSequence(seed).generate_state(words, uint64) for an integer seed (pool size 4).
+std::vector<uint64_t> seed_sequence_state(uint64_t seed, size_t words) {
+  constexpr uint32_t kInitA = 0x43b0d7e5, kMultA = 0x931e8875, kInitB = 0x8b51f9dd, kMultB = 0x58f38ded;
+  constexpr uint32_t kMixL = 0xca01f9dd, kMixR = 0x4973f715;
+  std::vector<uint32_t> entropy;  // the seed as little-endian 32-bit words
+  for (uint64_t v = seed; v; v >>= 32) entropy.push_back(static_cast<uint32_t>(v));
+  if (entropy.empty()) entropy.push_back(0);
+  uint32_t hash_a = kInitA;
+  auto hashmix = [&](uint32_t v) {
+    v ^= hash_a;
+    hash_a *= kMultA;
+    v *= hash_a;
+    return v ^ (v >> 16);
+  };
+  auto mix = [](uint32_t x, uint32_t y) {
+    uint32_t r = kMixL * x - kMixR * y;
+    return r ^ (r >> 16);
+  };
+  uint32_t pool[4];
+  for (size_t i = 0; i < 4; ++i) pool[i] = hashmix(i < entropy.size() ? entropy[i] : 0);
+  for (size_t src = 0; src < 4; ++src)
+    for (size_t dst = 0; dst < 4; ++dst)
+      if (src != dst) pool[dst] = mix(pool[dst], hashmix(pool[src]));
+  for (size_t src = 4; src < entropy.size(); ++src)
+    for (size_t dst = 0; dst < 4; ++dst) pool[dst] = mix(pool[dst], hashmix(entropy[src]));
+  std::vector<uint64_t> out(words);
+  uint32_t hash_b = kInitB;
+  for (size_t i = 0; i < 2 * words; ++i) {
+    uint32_t v = pool[i % 4] ^ hash_b;
+    hash_b *= kMultB;
+    v *= hash_b;
+    v ^= v >> 16;
+    out[i / 2] |= static_cast<uint64_t>(v) << (32 * (i % 2));
+  }
+  return out;
 }
 
-// Uniform in [0, bound] by rejection (no modulo bias).
-uint64_t bounded(uint64_t& state, uint64_t bound) {
-  if (bound == 0) return 0;
-  uint64_t mask = bound;
-  for (int s = 1; s < 64; s <<= 1) mask |= mask >> s;
-  for (;;) {
-    uint64_t v = splitmix64(state) & mask;
-    if (v <= bound) return v;
+// numpy's PCG64 (XSL-RR 128/64) with its buffered 32-bit draws.
+class NumpyPcg64 {
+ public:
+  explicit NumpyPcg64(uint64_t seed) {
+    const auto s = seed_sequence_state(seed, 4);
+    const u128 initstate = (static_cast<u128>(s[0]) << 64) | s[1];
+    const u128 initseq = (static_cast<u128>(s[2]) << 64) | s[3];
+    inc_ = (initseq << 1) | 1;
+    step();
+    state_ += initstate;
+    step();
   }
-}
+  uint64_t next64() {
+    step();
+    const uint64_t x = static_cast<uint64_t>(state_ >> 64) ^ static_cast<uint64_t>(state_);
+    const unsigned rot = static_cast<unsigned>(state_ >> 122);
+    return (x >> rot) | (x << ((64 - rot) & 63));
+  }
+  uint32_t next32() {
+    if (has_half_) {
+      has_half_ = false;
+      return half_;
+    }
+    const uint64_t v = next64();
+    has_half_ = true;
+    half_ = static_cast<uint32_t>(v >> 32);
+    return static_cast<uint32_t>(v);
+  }
+  // numpy's random_interval: uniform in [0, max] by masked rejection.
+  uint64_t interval(uint64_t max) {
+    if (max == 0) return 0;
+    uint64_t mask = max;
+    for (int s = 1; s < 64; s <<= 1) mask |= mask >> s;
+    uint64_t v;
+    if (max <= 0xffffffffull) {
+      do v = next32() & mask; while (v > max);
+    } else {
+      do v = next64() & mask; while (v > max);
+    }
+    return v;
+  }
+
+ private:
+  void step() {
+    static const u128 kMult = (static_cast<u128>(2549297995355413924ull) << 64) | 4865540595714422341ull;
+    state_ = state_ * kMult + inc_;
+  }
+  u128 state_ = 0, inc_ = 0;
+  bool has_half_ = false;
+  uint32_t half_ = 0;
+};
 
 }  // namespace
 
@@ -86,11 +159,8 @@ std::vector<UserRow> read_longest_profile_rows(const std::string& path, const Re
 std::vector<size_t> seeded_permutation(size_t n, uint64_t seed) {
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = i;
-  uint64_t state = seed;
-  for (size_t i = n; i > 1; --i) {
-    const size_t j = static_cast<size_t>(bounded(state, i - 1));
-    std::swap(order[i - 1], order[j]);
-  }
+  NumpyPcg64 rng(seed);
+  for (size_t i = n; i-- > 1;) std::swap(order[i], order[static_cast<size_t>(rng.interval(i))]);
   return order;
 }
 

@@ -53,6 +53,20 @@ TEST_CASE("the seeded shuffle is a deterministic permutation", "[data][splits]")
   CHECK(fixed_points < 10);  // a shuffle, not the identity
 }
 
+TEST_CASE("the shuffle equals numpy's default_rng(seed).permutation (HF datasets.shuffle)", "[data][splits]") {
+  // Values printed by numpy 2.x: np.random.default_rng(seed).permutation(n)
+  CHECK(dep::seeded_permutation(10, 42) == std::vector<size_t>{5, 6, 0, 7, 3, 2, 4, 9, 1, 8});
+  auto head = [](std::vector<size_t> v) { return std::vector<size_t>(v.begin(), v.begin() + 12); };
+  CHECK(head(dep::seeded_permutation(17, 0)) == std::vector<size_t>{2, 10, 3, 11, 0, 4, 7, 5, 16, 12, 13, 6});
+  CHECK(head(dep::seeded_permutation(4196, 42)) ==
+        std::vector<size_t>{3682, 2439, 665, 1389, 1355, 2851, 3784, 1514, 2362, 2105, 2523, 3079});
+  CHECK(head(dep::seeded_permutation(100000, 7)) ==
+        std::vector<size_t>{45070, 71435, 99538, 45453, 95412, 41945, 31028, 51479, 73092, 36568, 90332, 63099});
+  CHECK(head(dep::seeded_permutation(3000, 12345678901ull)) ==
+        std::vector<size_t>{1917, 1470, 121, 756, 2844, 1238, 823, 300, 825, 213, 1942, 1265});
+  CHECK(dep::seeded_permutation(1, 42) == std::vector<size_t>{0});
+}
+
 TEST_CASE("val samples val_size rows from the union of the val splits and test keeps file order", "[data][splits]") {
   dep::SynthConfig synth;
   synth.users = {7, 5, 6};
