@@ -45,7 +45,8 @@ struct SamplePlan {
 
 class DepSampleBuilder {
  public:
-  // `embeddings` may be null for text-only work (plans, prompts); build() then leaves the
+  // `data`, `embeddings` and the encoder's tokenizer must outlive the builder (the config is
+  // copied). `embeddings` may be null for text-only work (plans, prompts); build() then leaves the
   // his/diff block empty. `query` is needed only for dense retrieval.
   DepSampleBuilder(const DataConfig& config, const DepData& data, TokenEncoder encode,
                    const ReviewEmbeddings* embeddings = nullptr, QueryEmbedder query = {});
@@ -64,7 +65,7 @@ class DepSampleBuilder {
   std::vector<int64_t> retrieve(const SplitRow& row) const;
   const ItemMeta& item(const std::string& asin) const;
 
-  const DataConfig& config_;
+  const DataConfig config_;  // a copy: callers often build the config in place
   const DepData& data_;
   TokenEncoder encode_;
   const ReviewEmbeddings* embeddings_;
