@@ -29,7 +29,14 @@ Qwen2Model Qwen2Model::load(const std::string& model_dir, torch::ScalarType dtyp
   m.device_ = device;
   const auto checkpoint = SafetensorsCheckpoint::open(model_dir);
   check_tensors(checkpoint, qwen2_expected_tensors(m.config_));
-  auto get = [&](const std::string& name) { return load_tensor(checkpoint, name, dtype, device).contiguous(); };
+  // Own every weight: a zero-copy view of the mapped file (same dtype on CPU) would be page cache,
+  // which the kernel may evict under memory pressure and then re-read from disk mid-forward.
+  auto get = [&](const std::string& name) {
+    auto t = load_tensor(checkpoint, name, dtype, device).contiguous();
+    auto entry = checkpoint.at(name);
+    if (t.data_ptr() == static_cast<const void*>(entry.file->data(*entry.info))) t = t.clone();
+    return t;
+  };
 
   torch::NoGradGuard no_grad;
   m.embed_ = get("model.embed_tokens.weight");
