@@ -140,7 +140,9 @@ TEST_CASE("an interrupted and resumed run ends with the same adapter, bit for bi
   auto full = dep::Trainer(config_a, model_a, samples, val).run(false);
   CHECK(full.state.global_step == 9);
 
-  for (int64_t stop_at : {4, 3}) {  // 4: right after a step checkpoint; 3: between checkpoints
+  // 4: right after a step checkpoint; 3: between checkpoints; 0: a signal before the run starts,
+  // seen inside the first accumulation window (its partial gradients are dropped).
+  for (int64_t stop_at : {4, 3, 0}) {
     INFO("interrupted after update " << stop_at);
     auto config_b = tiny_config(root + "/b" + std::to_string(stop_at));
     config_b.checkpoint.every_steps = 2;
@@ -151,6 +153,7 @@ TEST_CASE("an interrupted and resumed run ends with the same adapter, bit for bi
         if (s.global_step == stop_at) dep::set_interrupt_requested(true);
       };
       dep::Trainer trainer(config_b, model_b, samples, val, hooks);
+      if (stop_at == 0) dep::set_interrupt_requested(true);
       try {
         trainer.run(false);
         FAIL("the run was not interrupted");
