@@ -51,7 +51,9 @@ inline std::string make_store_test_input(const std::string& path, int copies, st
       // Later copies vary some texts so they are distinct, and repeat the others verbatim.
       std::string t = text;
       if (c > 0 && k % 3 == 0) t.append(" (").append(std::to_string(c)).append(")");
-      out << nlohmann::json{{"key", "k" + std::to_string(k++)}, {"text", t}}.dump() << "\n";
+      std::string key = "k";
+      key.append(std::to_string(k++));  // (not "k" + ...: GCC 12 warns falsely on that inlined form)
+      out << nlohmann::json{{"key", key}, {"text", t}}.dump() << "\n";
       if (texts_out) texts_out->push_back(t);
     }
   }

@@ -3,8 +3,12 @@
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "dep/config.h"
 #include "dep/embedding_store.h"
@@ -29,6 +33,12 @@ dep::EmbedStoreConfig store_config(const std::string& model, const std::string& 
 }
 
 std::string file_bytes(const std::string& path) { return dep::read_file(path); }
+
+// "k<i>", the keys make_store_test_input writes (appended: GCC 12 warns falsely on "k" + ...).
+std::string key_of(size_t i) {
+  std::string key = "k";
+  return key.append(std::to_string(i));
+}
 
 }  // namespace
 
@@ -60,7 +70,7 @@ TEST_CASE("the store holds every key's embedding, computed once per distinct tex
   for (size_t i : probe) probe_texts.push_back(texts[i]);
   const torch::Tensor expected = embedder.embed_texts(probe_texts);
   for (size_t j = 0; j < probe.size(); ++j) {
-    const float* row = store->row("k" + std::to_string(probe[j]));
+    const float* row = store->row(key_of(probe[j]));
     const torch::Tensor got = torch::from_blob(const_cast<float*>(row), {64}, torch::kFloat32);
     INFO("key k" << probe[j]);
     CHECK((got - expected[j]).abs().max().item<double>() <= 1e-5);
@@ -68,7 +78,7 @@ TEST_CASE("the store holds every key's embedding, computed once per distinct tex
   // A repeated text shares its row.
   for (size_t i = 0; i < texts.size(); ++i) {
     for (size_t j = i + 1; j < texts.size() && j < i + 400; ++j) {
-      if (texts[i] == texts[j]) CHECK(store->row("k" + std::to_string(i)) == store->row("k" + std::to_string(j)));
+      if (texts[i] == texts[j]) CHECK(store->row(key_of(i)) == store->row(key_of(j)));
     }
   }
   CHECK_THROWS_WITH(store->row("nope"), Catch::Contains("no embedding for key \"nope\""));
@@ -169,4 +179,34 @@ TEST_CASE("DPL test splits embed each user's profile oldest first, then the targ
   CHECK(std::equal(last, last + 64, user + (n - 1) * 64));
   CHECK_THROWS_WITH(store->user_rows("Books", "nobody", &n), Catch::Contains("nobody"));
   CHECK(report.keys == store->size());
+}
+
+TEST_CASE("dep-embed parses the example config, applies --set and dumps the effective config", "[store][cli]") {
+  const auto config = dep::load_config<dep::EmbedStoreConfig>(DEP_SOURCE_DIR "/configs/embed.json", {"shard_size=16"});
+  CHECK_NOTHROW(dep::validate_embed_config(config, "configs/embed.json"));
+  CHECK(config.shard_size == 16);
+  CHECK(config.max_length == 8192);
+
+  const std::string binary = dep::test::binary("dep-embed");
+  REQUIRE(std::filesystem::exists(binary));
+  const std::string dump = binary + " --config " DEP_SOURCE_DIR "/configs/embed.json --set model.dtype=bf16 --dump-config";
+  std::string out;
+  if (FILE* pipe = popen(dump.c_str(), "r")) {
+    char buffer[4096];
+    while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) out.append(buffer, n);
+    CHECK(pclose(pipe) == 0);
+  }
+  const auto effective = nlohmann::json::parse(out);
+  CHECK(effective["model"]["dtype"] == "bf16");
+  CHECK(effective["model"]["name"] == "BAAI/bge-m3");
+
+  const std::string bad = binary + " --config " DEP_SOURCE_DIR "/configs/embed.json --set model.dtyp=bf16 --dump-config 2>&1";
+  std::string err;
+  FILE* pipe = popen(bad.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) err.append(buffer, n);
+  const int status = pclose(pipe);
+  CHECK(WEXITSTATUS(status) == dep::kExitBadInput);
+  CHECK(err.find("dtype") != std::string::npos);
 }
