@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -76,7 +78,8 @@ void write_json(const std::string& path, const nlohmann::json& json) { write_fil
 
 TinyWorld build() {
   TinyWorld w;
-  w.root = scratch_dir("generate-tiny-world");
+  // Per process: ctest may run several test cases (processes) at once.
+  w.root = scratch_dir("generate-tiny-world-" + std::to_string(::getpid()));
   w.base_dir = w.root + "/base";
   w.full_dir = w.root + "/full";
   w.data_dir = w.root + "/data";
@@ -177,8 +180,16 @@ GenerateConfig TinyWorld::config(const std::string& out, bool full_model) const 
 }
 
 const TinyWorld& tiny_world() {
-  static const TinyWorld world = build();
-  return world;
+  // Removed at exit: ~80 MB of checkpoints per process.
+  struct Owner {
+    TinyWorld world = build();
+    ~Owner() {
+      std::error_code ignored;
+      fs::remove_all(world.root, ignored);
+    }
+  };
+  static const Owner owner;
+  return owner.world;
 }
 
 }  // namespace dep::test
