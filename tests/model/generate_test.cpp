@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
+#include "dep/atomic_file.h"
+#include "dep/error.h"
 #include "dep/generate.h"
 #include "dep/qwen2.h"
 #include "dep/soft_prompt.h"
@@ -225,4 +227,27 @@ TEST_CASE("HF processor order: penalty, temperature, top-k ties, top-p", "[sampl
   dep::SamplingParams greedy;
   greedy.repetition_penalty = 4.0;
   CHECK(dep::choose_next_token(torch::tensor({2.0f, 1.0f}), torch::tensor({0}, torch::kLong), greedy, generator) == 1);
+}
+
+TEST_CASE("generation_config.json gives the stop ids and sampling defaults", "[generate][config]") {
+  const auto dir = dep::test::scratch_dir("generation-config");
+  dep::write_file_atomic(dir + "/config.json", dep::read_file(dep::test::fixture("tiny-qwen2/config.json")));
+  // Without generation_config.json: config.json's eos id, greedy.
+  auto plain = dep::GenerationDefaults::load(dir);
+  CHECK(plain.eos_token_ids == std::vector<int64_t>{2});
+  CHECK_FALSE(plain.sampling.do_sample);
+  // Qwen2.5-Instruct's file (models.md §A.8).
+  dep::write_file_atomic(dir + "/generation_config.json",
+                         R"({"bos_token_id":151643, "pad_token_id":151643, "do_sample":true,
+                             "eos_token_id":[151645,151643], "repetition_penalty":1.05,
+                             "temperature":0.7, "top_p":0.8, "top_k":20})");
+  auto d = dep::GenerationDefaults::load(dir);
+  CHECK(d.eos_token_ids == std::vector<int64_t>{151645, 151643});
+  CHECK(d.sampling.do_sample);
+  CHECK(d.sampling.temperature == Approx(0.7));
+  CHECK(d.sampling.top_k == 20);
+  CHECK(d.sampling.top_p == Approx(0.8));
+  CHECK(d.sampling.repetition_penalty == Approx(1.05));
+  dep::write_file_atomic(dir + "/generation_config.json", R"({"top_p": 1.5})");
+  CHECK_THROWS_AS(dep::GenerationDefaults::load(dir), dep::Error);
 }
