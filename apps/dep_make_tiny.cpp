@@ -106,6 +106,8 @@ int main(int argc, char** argv) {
     pre->add_option("--model", model_dir, "decoder directory to start from")->required();
     pre->add_option("--out", out_dir, "output decoder directory")->required();
     pre->add_option("--epochs", pretrain.epochs, "epochs")->capture_default_str();
+    pre->add_option("--max-steps", pretrain.max_steps, "stop after this many updates (0 = all epochs)")
+        ->capture_default_str();
     pre->add_option("--batch-size", pretrain.batch_size, "examples per step")->capture_default_str();
     pre->add_option("--lr", pretrain.lr, "peak learning rate")->capture_default_str();
     pre->add_option("--dep-fraction", corpus.dep_fraction, "share of reviews also shown in the DEP prompt format")

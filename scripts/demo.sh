@@ -1,13 +1,9 @@
 #!/usr/bin/env bash
-# The README's main command: set up, build, and run dep's main job on the built-in default.
-# Until the training pipeline lands, the main job inspects and validates the bundled tiny models.
+# The README's main command: set up, build, and run dep's main job on the built-in default — the DEP
+# pipeline end to end on tiny models and synthetic data that dep makes itself
+# (scripts/demo_pipeline.sh; results in build/demo/summary.json).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${DEP_BUILD_DIR:-$root/build}"
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
-fixtures="$root/../shared/fixtures"
-for model in "$fixtures/tiny-qwen2" "$fixtures/tiny-xlmr"; do
-  echo "== dep-inspect $model"
-  "$build/bin/dep-inspect" "$model"
-done
+"$root/scripts/demo_pipeline.sh" "$@"

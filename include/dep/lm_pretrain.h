@@ -16,7 +16,9 @@ namespace dep {
 
 struct PretrainOptions {
   int64_t epochs = 3;
+  int64_t max_steps = 0;       // stop after this many updates (0 = all epochs); also the schedule length
   int64_t batch_size = 16;
+  int64_t batch_tokens = 4096;  // most padded tokens per batch
   double lr = 3e-3;
   double weight_decay = 0.01;
   double warmup_ratio = 0.05;  // linear warmup, then cosine decay to 10% of lr

@@ -17,8 +17,8 @@ struct LmExample {
 };
 
 struct PretrainCorpusOptions {
-  double dep_fraction = 0.25;  // share of reviews that also get a DEP-format prompt
-  int64_t max_history = 8;     // most earlier reviews shown in a DEP-format prompt
+  double dep_fraction = 0.15;  // share of reviews that also get a DEP-format prompt
+  int64_t max_history = 4;     // most earlier reviews shown in a DEP-format prompt
   uint64_t seed = 1;
 };
 

@@ -118,10 +118,16 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
   std::vector<size_t> order(data.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return data[a].rows.size() < data[b].rows.size(); });
+  // A batch holds at most batch_size examples and batch_tokens padded tokens (long prompts go in
+  // small batches: attention memory grows with the square of the length).
   std::vector<std::vector<size_t>> batches;
-  for (size_t i = 0; i < order.size(); i += static_cast<size_t>(options.batch_size))
-    batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(i),
-                         order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), i + options.batch_size)));
+  for (size_t i : order) {
+    const auto len = static_cast<int64_t>(data[i].rows.size());
+    if (batches.empty() || static_cast<int64_t>(batches.back().size()) >= options.batch_size ||
+        len * static_cast<int64_t>(batches.back().size() + 1) > options.batch_tokens)
+      batches.emplace_back();
+    batches.back().push_back(i);
+  }
 
   torch::optim::AdamW optimizer(
       std::vector<torch::optim::OptimizerParamGroup>{
@@ -130,7 +136,8 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
           torch::optim::OptimizerParamGroup(vectors, std::make_unique<torch::optim::AdamWOptions>(
                                                          torch::optim::AdamWOptions(options.lr).weight_decay(0.0)))},
       torch::optim::AdamWOptions(options.lr));
-  const int64_t total_steps = options.epochs * static_cast<int64_t>(batches.size());
+  int64_t total_steps = options.epochs * static_cast<int64_t>(batches.size());
+  if (options.max_steps > 0) total_steps = std::min(total_steps, options.max_steps);
   const int64_t warmup = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(options.warmup_ratio * total_steps)));
   auto lr_at = [&](int64_t step) {
     if (step < warmup) return options.lr * static_cast<double>(step + 1) / static_cast<double>(warmup);
@@ -148,6 +155,7 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
     double loss_sum = 0;
     int64_t loss_count = 0;
     for (size_t b : visit) {
+      if (report.steps >= total_steps) break;
       const auto& batch = batches[b];
       size_t T = 0;
       for (size_t i : batch) T = std::max(T, data[i].rows.size());
