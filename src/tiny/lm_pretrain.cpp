@@ -148,7 +148,7 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
   std::mt19937_64 rng(options.seed);
   const torch::Tensor zero_row = torch::zeros({1, model.config().hidden_size});
   Progress progress("pretrain", total_steps, "steps");
-  for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
+  for (int64_t epoch = 0; epoch < options.epochs && report.steps < total_steps; ++epoch) {
     std::vector<size_t> visit(batches.size());
     std::iota(visit.begin(), visit.end(), 0);
     std::shuffle(visit.begin(), visit.end(), rng);
