@@ -16,7 +16,7 @@
 #include "dep/tensor_io.h"
 #include "dep/text_embedder.h"
 #include "dep/xlmr.h"
-#include "embed_log.h"
+#include "dep/log.h"
 #include "store_format.h"
 
 namespace dep {
@@ -50,7 +50,7 @@ bool shard_is_done(const std::string& path, const StoreSettings& settings, const
   try {
     file = SafetensorsFile::open(path);
   } catch (const Error& e) {
-    embed_log::warn("recomputing unreadable shard " + path + ": " + e.message());
+    log::warn("recomputing unreadable shard " + path + ": " + e.message());
     return false;
   }
   const StoreSettings found = store_settings_from_metadata(file->metadata(), path);
@@ -90,7 +90,7 @@ StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, cons
     plan.texts_hash = texts_hash(distinct.begin() + first, distinct.begin() + first + plan.rows);
     plans.push_back(plan);
   }
-  embed_log::info(std::to_string(items.size()) + " keys, " + std::to_string(total) + " distinct texts, " +
+  log::info(std::to_string(items.size()) + " keys, " + std::to_string(total) + " distinct texts, " +
                   std::to_string(plans.size()) + " shards of up to " + std::to_string(shard_size));
 
   clear_unfinished_state(output_dir);
@@ -108,7 +108,7 @@ StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, cons
     }
   }
   if (report.shards_reused > 0) {
-    embed_log::info("resuming: " + std::to_string(report.shards_reused) + " of " + std::to_string(plans.size()) +
+    log::info("resuming: " + std::to_string(report.shards_reused) + " of " + std::to_string(plans.size()) +
                     " shards already done (" + std::to_string(rows_done) + " texts)");
   }
 

@@ -5,7 +5,7 @@
 
 #include "dep/error.h"
 #include "dep/unigram_tokenizer.h"
-#include "embed_log.h"
+#include "dep/log.h"
 
 namespace dep {
 
@@ -20,7 +20,7 @@ TextEmbedder::TextEmbedder(const XlmrEncoder& encoder, TokenizeFn tokenize, Batc
     : encoder_(encoder), tokenize_(std::move(tokenize)), batching_(batching) {
   // A model with a shorter position table than the requested length caps it (bge-m3: 8192 both).
   if (batching_.max_length > encoder_.max_tokens()) {
-    embed_log::info("max_length " + std::to_string(batching_.max_length) + " capped to the model's " +
+    log::info("max_length " + std::to_string(batching_.max_length) + " capped to the model's " +
                     std::to_string(encoder_.max_tokens()) + " positions");
     batching_.max_length = encoder_.max_tokens();
   }

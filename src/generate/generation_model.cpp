@@ -13,7 +13,7 @@
 #include "dep/error.h"
 #include "dep/tensor_io.h"
 #include "hashing.h"
-#include "io/run_log.h"
+#include "dep/log.h"
 
 namespace dep {
 
@@ -138,7 +138,7 @@ GenerationModel load_generation_model(const GenerateModelConfig& config) {
   std::optional<SafetensorsCheckpoint> adapter_file;
   if (!config.adapter.empty()) {
     adapter_file = SafetensorsCheckpoint::open(config.adapter);
-    if (dir_has_adapter) generate_log::warn(config.dir + " holds adapter tensors too; using model.adapter " + config.adapter);
+    if (dir_has_adapter) log::warn(config.dir + " holds adapter tensors too; using model.adapter " + config.adapter);
     out.layout = CheckpointLayout::kBaseWithAdapter;
     out.adapter_source = config.adapter;
   } else if (dir_has_adapter) {
@@ -189,7 +189,7 @@ GenerationModel load_generation_model(const GenerateModelConfig& config) {
     }
     if (out.layout == CheckpointLayout::kBaseWithAdapter) {
       // The reference resizes the base model to len(tokenizer) before training (DEP.md §7).
-      generate_log::info("resizing the token embeddings of " + config.dir + " from " +
+      log::info("resizing the token embeddings of " + config.dir + " from " +
                          std::to_string(out.llm->config().vocab_size) + " to " + std::to_string(tokenizer_vocab) +
                          " rows (len(tokenizer))");
       out.llm->resize_token_embeddings(tokenizer_vocab);
@@ -227,7 +227,7 @@ GenerationModel load_generation_model(const GenerateModelConfig& config) {
     for (auto d : entry.info->shape) llm_hash.add_value(d);
   }
   out.llm_fingerprint = llm_hash.hex();
-  generate_log::info(std::string("loaded ") + checkpoint_layout_name(out.layout) + " checkpoint: decoder " + config.dir +
+  log::info(std::string("loaded ") + checkpoint_layout_name(out.layout) + " checkpoint: decoder " + config.dir +
                      " (" + std::to_string(llm_config.num_hidden_layers) + " layers, hidden " +
                      std::to_string(llm_config.hidden_size) + ", vocab " + std::to_string(out.llm->config().vocab_size) +
                      "), adapter " + out.adapter_source + " (" + adapter_config.variant + "), tokenizer " +

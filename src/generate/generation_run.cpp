@@ -17,7 +17,7 @@
 #include "dep/review_generator.h"
 #include "dep/sample_builder.h"
 #include "hashing.h"
-#include "io/run_log.h"
+#include "dep/log.h"
 
 namespace fs = std::filesystem;
 
@@ -109,7 +109,7 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   summary.shard_samples = static_cast<int64_t>(owned.size());
   summary.resumed = summary.shard_samples - static_cast<int64_t>(pending.size());
   if (summary.resumed > 0) {
-    generate_log::info("resuming: " + std::to_string(summary.resumed) + " of " + std::to_string(summary.shard_samples) +
+    log::info("resuming: " + std::to_string(summary.resumed) + " of " + std::to_string(summary.shard_samples) +
                        " samples already in " + log.path());
   }
 
@@ -146,7 +146,7 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
         ++summary.generated;
         summary.generated_tokens += g.generated_tokens;
         const double t = elapsed();
-        progress.advance(1, generate_log::format("%.1f tok/s", t > 0 ? summary.generated_tokens / t : 0.0));
+        progress.advance(1, log::format("%.1f tok/s", t > 0 ? summary.generated_tokens / t : 0.0));
         if (interrupt_requested()) {
           log.sync();
           throw_if_interrupted("dep-generate");
@@ -156,7 +156,7 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
     log.sync();
     summary.seconds = elapsed();
     progress.finish(
-        generate_log::format("%.1f tok/s", summary.seconds > 0 ? summary.generated_tokens / summary.seconds : 0.0));
+        log::format("%.1f tok/s", summary.seconds > 0 ? summary.generated_tokens / summary.seconds : 0.0));
   }
 
   summary.complete = static_cast<int64_t>(log.records().size()) == summary.shard_samples;
@@ -185,7 +185,7 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   s["mean_generated_tokens"] = summary.mean_tokens;
   s["mean_prediction_bytes"] = summary.mean_chars;
   write_file_atomic(stem + ".summary.json", s.dump(2) + "\n");
-  generate_log::info(generate_log::format(
+  log::info(log::format(
       "done: %lld samples (%lld resumed), mean %.1f tokens / %.0f bytes per review; this run %lld samples, %lld tokens "
       "in %s (%.2f samples/s, %.1f tok/s)",
       static_cast<long long>(summary.shard_samples), static_cast<long long>(summary.resumed), summary.mean_tokens,

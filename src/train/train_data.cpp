@@ -9,7 +9,7 @@
 #include "dep/error.h"
 #include "dep/sample_builder.h"
 #include "dep/trainer.h"
-#include "train_log.h"
+#include "dep/log.h"
 
 namespace dep {
 
@@ -28,7 +28,7 @@ TrainingData load_training_data(const TrainConfig& config) {
     std::vector<SplitRow> rows = data.rows;
     if (limit > 0 && static_cast<int64_t>(rows.size()) > limit) rows.resize(static_cast<size_t>(limit));
     auto samples = build_samples(builder, rows, /*training=*/true, static_cast<size_t>(config.samples.threads));
-    train_log::info(std::string(name) + ": " + std::to_string(samples.size()) + " samples");
+    log::info(std::string(name) + ": " + std::to_string(samples.size()) + " samples");
     return samples;
   };
   out.train = build(DepSplit::kTrain, config.samples.max_train, "train");

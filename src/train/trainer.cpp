@@ -21,28 +21,17 @@
 #include "dep/qwen2.h"
 #include "resource_usage.h"
 #include "metrics_log.h"
-#include "train_log.h"
+#include "dep/log.h"
 
 namespace dep {
 
 namespace fs = std::filesystem;
 
-namespace {
-// printf-style formatting for log lines (fmt is off limits here, see train_log.h).
-template <class... Args>
-std::string format(const char* pattern, Args... args) {
-  const int size = std::snprintf(nullptr, 0, pattern, args...);
-  std::string out(static_cast<size_t>(std::max(size, 0)), '\0');
-  std::snprintf(out.data(), out.size() + 1, pattern, args...);
-  return out;
-}
-void log_info(const std::string& message) { train_log::info(message); }
-}  // namespace
 
 DepModel build_dep_model(const TrainConfig& config, std::shared_ptr<Qwen2Model> llm, int64_t tokenizer_size) {
   if (config.model.resize_to_tokenizer && tokenizer_size > 0 && tokenizer_size != llm->config().vocab_size) {
     // The default seed, as dep-generate uses: rows added by mean resizing are the same there.
-    log_info("resizing the token embeddings from " + std::to_string(llm->config().vocab_size) + " to " +
+    log::info("resizing the token embeddings from " + std::to_string(llm->config().vocab_size) + " to " +
              std::to_string(tokenizer_size) + " rows (len(tokenizer))");
     llm->resize_token_embeddings(tokenizer_size);
   }
@@ -183,15 +172,15 @@ TrainSummary Trainer::run(bool resume) {
     optimizer.load_state(loaded.optimizer, (fs::path(latest) / CheckpointFiles::kOptimizer).string());
     restore_rng_states(loaded.rng, (fs::path(latest) / CheckpointFiles::kRng).string());
     state = loaded.state;
-    log_info(format("resuming from %s: epoch %lld, update %lld of %lld", latest.c_str(), (long long)state.epoch + 1,
+    log::info(log::format("resuming from %s: epoch %lld, update %lld of %lld", latest.c_str(), (long long)state.epoch + 1,
                     (long long)state.global_step, (long long)total_steps));
   } else if (resume) {
-    log_info("no checkpoint in " + run_dir + ": starting a fresh run");
+    log::info("no checkpoint in " + run_dir + ": starting a fresh run");
   }
   write_effective_config((fs::path(run_dir) / "config.json").string(), config_json);
   MetricsLog metrics((fs::path(run_dir) / "metrics.jsonl").string());
 
-  log_info(format("training: %lld samples, %lld updates/epoch, %lld updates in all (warmup %lld), %lld trainable parameters",
+  log::info(log::format("training: %lld samples, %lld updates/epoch, %lld updates in all (warmup %lld), %lld trainable parameters",
                   (long long)n, (long long)windows_per_epoch, (long long)total_steps, (long long)schedule.warmup_steps(),
                   (long long)adapter.trainable_parameter_count()));
 
@@ -209,7 +198,7 @@ TrainSummary Trainer::run(bool resume) {
     write_checkpoint(run_dir, name, c);
     last_saved = (fs::path(run_dir) / name).string();
     last_saved_step = state.global_step;
-    log_info("saved " + last_saved + " (" + why + ")");
+    log::info("saved " + last_saved + " (" + why + ")");
     metrics.write({{"event", "checkpoint"}, {"step", state.global_step}, {"epoch", state.epoch}, {"path", last_saved},
                    {"reason", why}});
   };
@@ -309,12 +298,12 @@ TrainSummary Trainer::run(bool resume) {
         const double tokens_per_s = seconds > 0 ? static_cast<double>(log_tokens) / seconds : 0.0;
         const double eta = progress.rate() > 0 ? static_cast<double>(total_steps - state.global_step) / progress.rate() : 0.0;
         const ResourceUsage usage = resource_usage(device);
-        log_info(format("update %lld/%lld epoch %lld loss %.4f (gen %.4f recon %.5f sparse %.4f) lr %.3e grad_norm %.3f "
+        log::info(log::format("update %lld/%lld epoch %lld loss %.4f (gen %.4f recon %.5f sparse %.4f) lr %.3e grad_norm %.3f "
                         "%.0f tok/s ETA %s rss %.0f MB%s",
                         (long long)state.global_step, (long long)total_steps, (long long)state.epoch + 1,
                         (logged.gen + logged.sae_term) / k, logged.gen / k, logged.recon / k, logged.sparse / k, lr, grad_norm,
                         tokens_per_s, format_duration(eta).c_str(), usage.rss_mb,
-                        usage.gpu_peak_mb >= 0 ? format(" gpu peak %.0f MB", usage.gpu_peak_mb).c_str() : ""));
+                        usage.gpu_peak_mb >= 0 ? log::format(" gpu peak %.0f MB", usage.gpu_peak_mb).c_str() : ""));
         nlohmann::json line = {{"event", "train"},     {"step", state.global_step},    {"epoch", state.epoch + 1},
                                {"loss", (logged.gen + logged.sae_term) / k},           {"loss_gen", logged.gen / k},
                                {"loss_recon", logged.recon / k},                       {"loss_sparse", logged.sparse / k},
@@ -362,8 +351,8 @@ TrainSummary Trainer::run(bool resume) {
         state.best_metric = record.metric;
       }
       state.validations.push_back(record);
-      log_info(format("epoch %lld validation: loss %.4f%s%s", (long long)state.epoch, record.loss,
-                      higher_better ? format(", METEOR %.4f", record.metric).c_str() : "", best ? " (best so far)" : ""));
+      log::info(log::format("epoch %lld validation: loss %.4f%s%s", (long long)state.epoch, record.loss,
+                      higher_better ? log::format(", METEOR %.4f", record.metric).c_str() : "", best ? " (best so far)" : ""));
       metrics.write({{"event", "validation"}, {"epoch", state.epoch}, {"step", state.global_step}, {"val_loss", record.loss},
                      {"metric", record.metric}, {"select_by", cfg.validation.select_by}, {"best", best}});
     }
