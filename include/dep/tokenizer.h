@@ -26,4 +26,8 @@ class Tokenizer {
 // A dep::Error naming the path when nothing loadable is there.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path);
 
+// The tokenizer file a path names: itself for a file, else the directory's tokenizer.json or,
+// failing that, its sentencepiece.bpe.model. A dep::Error naming the path when there is none.
+std::string resolve_tokenizer_file(const std::string& path);
+
 }  // namespace dep

@@ -10,20 +10,27 @@
 #include "dep/data_tokenizer.h"
 #include "dep/dep_dataset.h"
 #include "dep/embedding_source.h"
+#include "dep/embedding_store.h"
 #include "dep/error.h"
 #include "dep/generation_model.h"
 #include "dep/interrupt.h"
+#include "dep/log.h"
 #include "dep/progress.h"
 #include "dep/review_generator.h"
 #include "dep/sample_builder.h"
 #include "hashing.h"
-#include "dep/log.h"
 
 namespace fs = std::filesystem;
 
 namespace dep {
 
 namespace {
+// A dep-embed store directory (what dep-train reads too), or a single safetensors file with one
+// tensor per user (embedding_source.h).
+std::unique_ptr<ReviewEmbeddings> open_embeddings(const std::string& path) {
+  if (fs::is_directory(path)) return EmbeddingStore::open(path);
+  return open_review_embeddings(path);
+}
 
 // What identifies a run's outputs: a resumed run and every shard must agree on all of it.
 nlohmann::ordered_json run_header(const GenerateConfig& config, const GenerationModel& model,
@@ -114,7 +121,7 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   }
 
   if (!pending.empty()) {
-    const auto embeddings = open_review_embeddings(config.embeddings);
+    const auto embeddings = open_embeddings(config.embeddings);
     DepSampleBuilder builder(config.data, data, encoder_of(*model.tokenizer), embeddings.get());
     ReviewGenerator generator(model, config.sampling, config.engine);
     Progress progress("generate", summary.shard_samples, "samples");

@@ -47,22 +47,20 @@ std::unique_ptr<Tokenizer> from_model_file(const std::string& file) {
 
 }  // namespace
 
-std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
+std::string resolve_tokenizer_file(const std::string& path) {
   namespace fs = std::filesystem;
   if (!fs::exists(path)) fail(path, "no such tokenizer file or directory");
-  std::string file = path;
-  if (fs::is_directory(path)) {
-    const fs::path dir(path);
-    if (fs::exists(dir / "tokenizer.json")) {
-      file = (dir / "tokenizer.json").string();
-    } else if (fs::exists(dir / "sentencepiece.bpe.model")) {
-      return from_model_file((dir / "sentencepiece.bpe.model").string());
-    } else {
-      fail(path, "no tokenizer.json or sentencepiece.bpe.model in this directory");
-    }
-  } else if (fs::path(path).extension() == ".model") {
-    return from_model_file(path);
+  if (!fs::is_directory(path)) return path;
+  const fs::path dir(path);
+  for (const char* name : {"tokenizer.json", "sentencepiece.bpe.model"}) {
+    if (fs::exists(dir / name)) return (dir / name).string();
   }
+  fail(path, "no tokenizer.json or sentencepiece.bpe.model in this directory");
+}
+
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
+  const std::string file = resolve_tokenizer_file(path);
+  if (std::filesystem::path(file).extension() == ".model") return from_model_file(file);
   const nlohmann::json j = read_json_file(file);
   const std::string type = j.is_object() && j.contains("model") && j["model"].is_object()
                                ? j["model"].value("type", "")

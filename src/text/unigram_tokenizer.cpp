@@ -15,6 +15,7 @@
 #include "dep/normalizer.h"
 #include "dep/post_processor.h"
 #include "dep/sentencepiece_model.h"
+#include "dep/tokenizer.h"
 #include "dep/utf8.h"
 
 namespace dep {
@@ -149,20 +150,8 @@ UnigramTokenizer& UnigramTokenizer::operator=(UnigramTokenizer&&) noexcept = def
 UnigramTokenizer::~UnigramTokenizer() = default;
 
 UnigramTokenizer UnigramTokenizer::load(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::string file = path;
-  if (fs::is_directory(path)) {
-    const fs::path dir(path);
-    if (fs::exists(dir / "tokenizer.json")) {
-      file = (dir / "tokenizer.json").string();
-    } else if (fs::exists(dir / "sentencepiece.bpe.model")) {
-      file = (dir / "sentencepiece.bpe.model").string();
-    } else {
-      fail(path, "no tokenizer.json or sentencepiece.bpe.model in this directory");
-    }
-  }
-  if (!fs::exists(file)) fail(file, "no such tokenizer file");
-  if (fs::path(file).extension() == ".model") {
+  const std::string file = resolve_tokenizer_file(path);
+  if (std::filesystem::path(file).extension() == ".model") {
     return from_json(xlmr_tokenizer_json(SentencePieceModel::read(file), file), file);
   }
   return from_json(read_json_file(file), file);

@@ -105,7 +105,7 @@ TEST_CASE("generate: the full DEP directory and the base+adapter pair load and g
   CHECK(non_empty > 0);
 }
 
-TEST_CASE("generate: fixed seeds reproduce the text; batch composition and order do not change it",
+TEST_CASE("generate: fixed seeds reproduce the text, batch composition and order do not change it",
           "[generate]") {
   const auto& w = tiny_world();
   auto config = w.config("", true);

@@ -134,7 +134,7 @@ TEST_CASE("generate: resuming with other settings is refused, naming the setting
   }
 }
 
-TEST_CASE("generate: --shard i/n runs merge into the whole-split output; merge checks completeness",
+TEST_CASE("generate: --shard i/n runs merge into the whole-split output, merge checks completeness",
           "[generate][shard]") {
   const auto& w = tiny_world();
   const std::string root = dep::test::scratch_dir("generate-shards");
