@@ -2,12 +2,14 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <memory>
 
 #include "dep/app.h"
 #include "dep/config.h"
 #include "dep/error.h"
 #include "dep/train_config.h"
 #include "dep/trainer.h"
+#include "dep/validation_meteor.h"
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {
@@ -34,9 +36,16 @@ int main(int argc, char** argv) {
       return dep::kExitOk;
     }
     if (config.model.dir.empty()) dep::fail("model.dir", "no model directory configured");
-    const auto data = dep::load_training_data(config);
+    auto data = dep::load_training_data(config);
+    // The paper's selection: METEOR of val generations (WordNet and Punkt load before training).
+    std::unique_ptr<dep::ValidationMeteor> meteor;
+    dep::TrainHooks hooks;
+    if (config.validation.enabled && config.validation.select_by == "meteor") {
+      meteor = std::make_unique<dep::ValidationMeteor>(config.validation, std::move(data.val_prompts), data.tokenizer);
+      hooks.generation_metric = [&meteor](dep::DepModel& model) { return meteor->evaluate(model).meteor; };
+    }
     auto model = dep::build_dep_model(config, data.tokenizer_size);
-    dep::Trainer trainer(config, model, data.train, data.val);
+    dep::Trainer trainer(config, model, data.train, data.val, hooks);
     const auto summary = trainer.run(resume);
     std::printf("%s\n", nlohmann::json({{"run_dir", summary.run_dir},
                                         {"last_checkpoint", summary.last_checkpoint},

@@ -9,6 +9,7 @@
 #include "dep/adapter_config.h"
 #include "dep/config.h"
 #include "dep/data_config.h"
+#include "dep/generate_config.h"
 
 namespace dep {
 
@@ -116,11 +117,25 @@ struct LogConfig {
 struct ValidationConfig {
   bool enabled = true;
   std::string select_by = "loss";
+  // select_by = "meteor": how the val generations are made and scored. Sampling defaults are the
+  // reference's test-time decoding (T 0.8, top-p 0.95, 2048 new tokens, DEP.md §10), so the
+  // selection sees what the evaluation will; do_sample = false is the cheaper greedy option.
+  int64_t generation_samples = 0;
+  GenerateSamplingConfig sampling;
+  int64_t max_batch = 16;
+  std::string wordnet;
+  std::string punkt;
   template <class V>
   void visit(V& v) {
     v("enabled", enabled, "validate after every epoch");
     v.choice("select_by", select_by, {"loss", "meteor"},
              "best checkpoint by validation loss (lower) or METEOR of generations (higher, the paper)");
+    v("generation_samples", generation_samples,
+      "select_by = meteor: generate for the first N val samples only (0 = every val sample)", Bounds::non_negative());
+    v.section("sampling", sampling, "select_by = meteor: decoding of the val generations (defaults = the reference)");
+    v("max_batch", max_batch, "select_by = meteor: sequences the engine decodes together", Bounds::at_least(1));
+    v("wordnet", wordnet, "select_by = meteor: WordNet 3.0 dict directory (empty = $DEP_WORDNET_DIR or /usr/share/wordnet)");
+    v("punkt", punkt, "select_by = meteor: Punkt English parameters JSON (empty = dep's data/punkt-english.json)");
   }
 };
 

@@ -17,6 +17,7 @@
 
 namespace dep {
 
+class BpeTokenizer;
 class Qwen2Model;
 
 // Loads the frozen LLM as configured (dtype, device, threads, checkpointing; resized to
@@ -31,6 +32,11 @@ DepModel build_dep_model(const TrainConfig& config, std::shared_ptr<Qwen2Model> 
 struct TrainingData {
   std::vector<DepSample> train;
   std::vector<DepSample> val;
+  // validation.select_by = "meteor": the first validation.generation_samples val rows (0 = all of
+  // `val`) again in generation form (prompt only, as dep-generate builds them; the length control
+  // may keep a prompt that training truncates), with their targets.
+  std::vector<DepSample> val_prompts;
+  std::shared_ptr<BpeTokenizer> tokenizer;  // the DEP tokenizer the samples were built with
   int64_t tokenizer_size = 0;  // len(tokenizer)
 };
 TrainingData load_training_data(const TrainConfig& config);
@@ -43,9 +49,10 @@ std::vector<int64_t> epoch_order(int64_t n, int64_t seed, int64_t epoch, bool sh
 double validation_loss(DepModel& model, const std::vector<DepSample>& samples, int64_t batch_size);
 
 struct TrainHooks {
-  // The selection metric for validation.select_by = "meteor": generate on the val samples and
-  // score them (higher is better). Unset: selecting by METEOR is an error.
-  std::function<double(DepModel&, const std::vector<DepSample>&)> generation_metric;
+  // The selection metric for validation.select_by = "meteor": generate for the val samples with
+  // the model's current adapter and score them (higher is better; ValidationMeteor). Unset:
+  // selecting by METEOR is an error.
+  std::function<double(DepModel&)> generation_metric;
   // Called after every optimizer update (tests use it to interrupt a run at a chosen step).
   std::function<void(const TrainState&)> after_update;
 };

@@ -18,21 +18,34 @@ TrainingData load_training_data(const TrainConfig& config) {
   if (config.samples.embeddings.empty()) fail("samples.embeddings", "no embedding store configured");
   const std::string tokenizer_path = config.data.tokenizer.empty() ? config.model.dir : config.data.tokenizer;
   if (tokenizer_path.empty()) fail("data.tokenizer", "no tokenizer (and no model.dir to take it from)");
-  const auto tokenizer = load_dep_tokenizer(tokenizer_path);
+  auto tokenizer = std::make_shared<BpeTokenizer>(load_dep_tokenizer(tokenizer_path));
   const auto store = EmbeddingStore::open(config.samples.embeddings);
   TrainingData out;
-  out.tokenizer_size = static_cast<int64_t>(tokenizer.vocab_size());
-  auto build = [&](DepSplit split, int64_t limit, const char* name) {
-    const DepData data = load_dep_data(config.data, split);
-    const DepSampleBuilder builder(config.data, data, encoder_of(tokenizer), store.get());
-    std::vector<SplitRow> rows = data.rows;
+  out.tokenizer = tokenizer;
+  out.tokenizer_size = static_cast<int64_t>(tokenizer->vocab_size());
+  const auto threads = static_cast<size_t>(config.samples.threads);
+  auto first_rows = [](std::vector<SplitRow> rows, int64_t limit) {
     if (limit > 0 && static_cast<int64_t>(rows.size()) > limit) rows.resize(static_cast<size_t>(limit));
-    auto samples = build_samples(builder, rows, /*training=*/true, static_cast<size_t>(config.samples.threads));
-    log::info(std::string(name) + ": " + std::to_string(samples.size()) + " samples");
-    return samples;
+    return rows;
   };
-  out.train = build(DepSplit::kTrain, config.samples.max_train, "train");
-  if (config.validation.enabled) out.val = build(DepSplit::kVal, config.samples.max_val, "val");
+  {
+    const DepData data = load_dep_data(config.data, DepSplit::kTrain);
+    const DepSampleBuilder builder(config.data, data, encoder_of(*tokenizer), store.get());
+    out.train = build_samples(builder, first_rows(data.rows, config.samples.max_train), /*training=*/true, threads);
+    log::info("train: " + std::to_string(out.train.size()) + " samples");
+  }
+  if (config.validation.enabled) {
+    const DepData data = load_dep_data(config.data, DepSplit::kVal);
+    const DepSampleBuilder builder(config.data, data, encoder_of(*tokenizer), store.get());
+    const auto rows = first_rows(data.rows, config.samples.max_val);
+    out.val = build_samples(builder, rows, /*training=*/true, threads);
+    log::info("val: " + std::to_string(out.val.size()) + " samples");
+    if (config.validation.select_by == "meteor") {
+      out.val_prompts = build_samples(builder, first_rows(rows, config.validation.generation_samples),
+                                      /*training=*/false, threads);
+      log::info("val (generation, METEOR): " + std::to_string(out.val_prompts.size()) + " samples");
+    }
+  }
   return out;
 }
 

@@ -341,7 +341,7 @@ TrainSummary Trainer::run(bool resume) {
       record.epoch = state.epoch;
       record.global_step = state.global_step;
       record.loss = validation_loss(model_, val_, cfg.train.batch_size);
-      record.metric = cfg.validation.select_by == "meteor" ? hooks_.generation_metric(model_, val_) : record.loss;
+      record.metric = cfg.validation.select_by == "meteor" ? hooks_.generation_metric(model_) : record.loss;
       record.checkpoint = name;
       const bool higher_better = cfg.validation.select_by == "meteor";
       const bool best = state.best_checkpoint.empty() ||
@@ -353,8 +353,11 @@ TrainSummary Trainer::run(bool resume) {
       state.validations.push_back(record);
       log::info(log::format("epoch %lld validation: loss %.4f%s%s", (long long)state.epoch, record.loss,
                       higher_better ? log::format(", METEOR %.4f", record.metric).c_str() : "", best ? " (best so far)" : ""));
-      metrics.write({{"event", "validation"}, {"epoch", state.epoch}, {"step", state.global_step}, {"val_loss", record.loss},
-                     {"metric", record.metric}, {"select_by", cfg.validation.select_by}, {"best", best}});
+      nlohmann::json line = {{"event", "validation"}, {"epoch", state.epoch}, {"step", state.global_step},
+                             {"val_loss", record.loss}, {"metric", record.metric}, {"select_by", cfg.validation.select_by},
+                             {"best", best}};
+      if (higher_better) line["meteor"] = record.metric;
+      metrics.write(line);
     }
     save("end of epoch " + std::to_string(state.epoch));
     if (state.best_checkpoint == name) mark_best_checkpoint(run_dir, name);
