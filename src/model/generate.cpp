@@ -136,10 +136,19 @@ std::vector<GenerationResult> GenerationEngine::generate(const std::vector<Gener
     if (on_token) on_token(TokenEvent{s.request, token, finished, result.finish});
     return finished;
   };
-  auto choose = [&](Slot& s, const torch::Tensor& logits_row) {
-    const auto& p = requests[s.request].sampling;
-    auto history = s.history.narrow(0, 0, s.history_length);
-    return choose_next_token(logits_row, history, p, s.generator);
+  TokenSampler sampler(rows, model_.lm_head_weight().size(0));
+  std::vector<SamplerRow> sampler_rows;  // reused every step
+  std::vector<int64_t> chosen, finished;
+  auto sampler_row = [&](Slot& s) {
+    SamplerRow row;
+    row.params = &requests[s.request].sampling;
+    if (row.params->repetition_penalty != 1.0) row.history = s.history.narrow(0, 0, s.history_length);
+    row.generator = &s.generator;
+    return row;
+  };
+  auto active_rows = [&] {
+    sampler_rows.clear();
+    for (int64_t b = 0; b < width; ++b) sampler_rows.push_back(sampler_row(slots[b]));
   };
   // Prefills waiting requests into `row` until one is still running after its first token.
   auto admit = [&](int64_t row) {
@@ -163,7 +172,9 @@ std::vector<GenerationResult> GenerationEngine::generate(const std::vector<Gener
       prefill_cache.clear();
       auto logits = model_.forward(embeds, {}, {}, &prefill_cache, /*last_only=*/true);
       cache.copy_rows_from(prefill_cache, {row});
-      if (!accept(s, choose(s, logits[0][0]))) return true;
+      sampler_rows.assign(1, sampler_row(s));
+      sampler.choose(logits.select(1, 0), sampler_rows, chosen);
+      if (!accept(s, chosen[0])) return true;
     }
     return false;
   };
@@ -180,16 +191,18 @@ std::vector<GenerationResult> GenerationEngine::generate(const std::vector<Gener
       all_plain_greedy = all_plain_greedy && !p.do_sample && p.repetition_penalty == 1.0;
     }
     auto logits = model_.forward_ids(step_ids.narrow(0, 0, width), {}, {}, &cache, /*last_only=*/true).select(1, 0);
-    std::vector<int64_t> finished;
+    finished.clear();
     if (all_plain_greedy) {
       auto next = logits.to(torch::kFloat32).argmax(-1).to(torch::kCPU);
-      const int64_t* chosen = next.data_ptr<int64_t>();
+      const int64_t* greedy_ids = next.data_ptr<int64_t>();
       for (int64_t b = 0; b < width; ++b) {
-        if (accept(slots[b], chosen[b])) finished.push_back(b);
+        if (accept(slots[b], greedy_ids[b])) finished.push_back(b);
       }
     } else {
+      active_rows();
+      sampler.choose(logits, sampler_rows, chosen);
       for (int64_t b = 0; b < width; ++b) {
-        if (accept(slots[b], choose(slots[b], logits[b]))) finished.push_back(b);
+        if (accept(slots[b], chosen[b])) finished.push_back(b);
       }
     }
     // Highest rows first, so compaction only ever moves rows that are still running.
@@ -204,6 +217,11 @@ std::vector<GenerationResult> GenerationEngine::generate(const std::vector<Gener
         cache.clear_row(last);
       }
       --width;
+    }
+    // The next step's rows are known: their multinomial noise is drawn while the model runs.
+    if (width > 0) {
+      active_rows();
+      sampler.prefetch_noise(sampler_rows);
     }
   }
   return results;
