@@ -23,8 +23,8 @@ double lowest_value(torch::ScalarType dtype) {
 }
 
 torch::Tensor rotate_half(const torch::Tensor& x) {
-  const int64_t half = x.size(-1) / 2;
-  return torch::cat({x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)}, -1);
+  const auto halves = x.chunk(2, -1);  // chunk, not narrow: a cheaper backward (see decoder_layer)
+  return torch::cat({halves[1].neg(), halves[0]}, -1);
 }
 
 torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
@@ -93,10 +93,12 @@ torch::Tensor decoder_layer(const Qwen2LayerWeights& w, const Qwen2Config& c, in
   const double eps = c.rms_norm_eps;
 
   auto h = rms_norm(hidden, w.input_norm, eps);
-  auto qkv = detail::linear(h, w.qkv_weight, w.qkv_bias);
-  auto q = qkv.narrow(-1, 0, nH * D).view({B, T, nH, D}).transpose(1, 2);
-  auto k = qkv.narrow(-1, nH * D, nKV * D).view({B, T, nKV, D}).transpose(1, 2);
-  auto v = qkv.narrow(-1, (nH + nKV) * D, nKV * D).view({B, T, nKV, D}).transpose(1, 2);
+  // split (not three narrows): in backward one cat assembles the fused gradient, where each
+  // narrow would zero-fill a full-width gradient and the three would then be summed.
+  const auto qkv = detail::linear(h, w.qkv_weight, w.qkv_bias).split_with_sizes({nH * D, nKV * D, nKV * D}, -1);
+  auto q = qkv[0].view({B, T, nH, D}).transpose(1, 2);
+  auto k = qkv[1].view({B, T, nKV, D}).transpose(1, 2);
+  auto v = qkv[2].view({B, T, nKV, D}).transpose(1, 2);
   q = apply_rope(q, in.cos, in.sin);
   k = apply_rope(k, in.cos, in.sin);
   if (in.cache != nullptr) std::tie(k, v) = in.cache->append(layer_index, *in.step, k, v);
@@ -105,9 +107,8 @@ torch::Tensor decoder_layer(const Qwen2LayerWeights& w, const Qwen2Config& c, in
   auto x = hidden + detail::linear(attn, w.o_proj);
 
   h = rms_norm(x, w.post_norm, eps);
-  auto gate_up = detail::linear(h, w.gate_up);
-  const int64_t I = c.intermediate_size;
-  auto mlp = detail::linear(torch::silu(gate_up.narrow(-1, 0, I)) * gate_up.narrow(-1, I, I), w.down_proj);
+  const auto gate_up = detail::linear(h, w.gate_up).split(c.intermediate_size, -1);  // split: as for qkv
+  auto mlp = detail::linear(torch::silu(gate_up[0]) * gate_up[1], w.down_proj);
   return x + mlp;
 }
 
