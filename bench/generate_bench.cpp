@@ -1,12 +1,13 @@
 // generate_bench: generated tokens/s of dep's generation engine with DEP's sampling (T 0.8, top-p
 // 0.95, per-request seeds) and 16 soft-prompt vectors injected per request, every request running
 // to --new tokens (no stop ids), so bench/generate_hf.py can time HF generate on the same work.
-// Prints one JSON line per batch size.
+// Prints one JSON line per batch size (with OMP_WAIT_POLICY: compare runs under the same policy).
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "dep/app.h"
 #include "dep/dep_sample.h"
@@ -55,6 +56,10 @@ int main(int argc, char** argv) {
       q.sampling.top_p = 0.95;
       q.sampling.seed = static_cast<uint64_t>(r);
     }
+    // OpenMP's wait policy decides how much a busy machine costs (spinning threads at every barrier),
+    // so the figures carry it; the anchor reports it too.
+    const char* policy_env = std::getenv("OMP_WAIT_POLICY");
+    const char* wait_policy = policy_env != nullptr ? policy_env : "default";
     {  // warm-up
       dep::EngineOptions o;
       o.max_batch = 1;
@@ -71,9 +76,9 @@ int main(int argc, char** argv) {
       int64_t tokens = 0;
       for (const auto& r : results) tokens += static_cast<int64_t>(r.tokens.size());
       std::printf("{\"impl\":\"dep\",\"batch\":%lld,\"requests\":%lld,\"prompt\":%lld,\"new\":%lld,\"tokens\":%lld,"
-                  "\"seconds\":%.3f,\"gen_tok_s\":%.2f}\n",
+                  "\"seconds\":%.3f,\"gen_tok_s\":%.2f,\"omp_wait_policy\":\"%s\"}\n",
                   static_cast<long long>(batch), static_cast<long long>(requests), static_cast<long long>(prompt),
-                  static_cast<long long>(new_tokens), static_cast<long long>(tokens), s, tokens / s);
+                  static_cast<long long>(new_tokens), static_cast<long long>(tokens), s, tokens / s, wait_policy);
       std::fflush(stdout);
     }
     return 0;

@@ -5,6 +5,7 @@ directory with DEP's sampling (T 0.8, top-p 0.95, no top-k), random prompts of t
 Prints one JSON line per batch size (requests are generated in batches of that size)."""
 import argparse
 import json
+import os
 import time
 
 import torch
@@ -45,7 +46,8 @@ def main():
                 tokens += out.shape[0] * out.shape[1]  # with inputs_embeds, generate returns only new ids
             sec = time.perf_counter() - t0
             print(json.dumps({"impl": "hf", "batch": b, "requests": a.requests, "prompt": a.prompt, "new": a.new,
-                              "tokens": tokens, "seconds": round(sec, 3), "gen_tok_s": round(tokens / sec, 2)}), flush=True)
+                              "tokens": tokens, "seconds": round(sec, 3), "gen_tok_s": round(tokens / sec, 2),
+                              "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default")}), flush=True)
 
 
 if __name__ == "__main__":
