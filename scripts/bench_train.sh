@@ -11,7 +11,9 @@
 # parent, default BUILD/bench-models), LAYERS (0 = all 24; default 8), LENGTH (tokens per sample,
 # 512), TARGET (label tokens, 64), BATCH (1), THREADS (2), REPS (timed steps per process after one
 # warm-up, 3), ROUNDS (alternating dep/HF process pairs per setting, 1), ATTN (HF attention: sdpa
-# or eager, default sdpa), CHECKPOINTING ("off on").
+# or eager, default sdpa), CHECKPOINTING ("off on"), HF_HEAD (all: the reference's full-sequence lm
+# head; labels: a second anchor that runs HF's lm head on the labelled rows only, as dep does, to
+# compare the decoders alone; default "all labels").
 # Prints one JSON line per process and a summary table with medians and ratios (dep / HF).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -28,6 +30,7 @@ REPS="${REPS:-3}"
 ROUNDS="${ROUNDS:-1}"
 ATTN="${ATTN:-sdpa}"
 CHECKPOINTING="${CHECKPOINTING:-off on}"
+HF_HEAD="${HF_HEAD:-all labels}"
 BENCH="$BUILD/bin/train_bench"
 [ -x "$BENCH" ] || { echo "missing $BENCH: build the train_bench target first" >&2; exit 2; }
 
@@ -51,6 +54,7 @@ import transformers
 from transformers import Qwen2ForCausalLM
 model_dir, attn = sys.argv[1], sys.argv[2]
 batch, length, target, threads, reps, ckpt = map(int, sys.argv[3:9])
+head = sys.argv[9]  # all | labels
 torch.set_num_threads(threads)
 t0 = time.perf_counter()
 model = Qwen2ForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16, attn_implementation=attn)
@@ -68,15 +72,20 @@ rates, cpu_rates, loss = [], [], 0.0
 for r in range(reps + 1):
     t0, c0 = time.perf_counter(), time.process_time()
     emb = model.get_input_embeddings()(ids).detach().requires_grad_(True)
-    out = model(inputs_embeds=emb, attention_mask=mask, labels=labels, use_cache=False)
-    out.loss.backward()
+    if head == "all":  # the reference: logits (upcast to fp32 in the loss) for every position
+        loss_t = model(inputs_embeds=emb, attention_mask=mask, labels=labels, use_cache=False).loss
+    else:  # logits only where a label is predicted (no padding here: the last target + 1 rows)
+        logits = model(inputs_embeds=emb, attention_mask=mask, use_cache=False, logits_to_keep=target + 2).logits
+        loss_t = torch.nn.functional.cross_entropy(logits[:, :-1].float().reshape(-1, logits.shape[-1]),
+                                                   labels[:, -(target + 1):].reshape(-1))
+    loss_t.backward()
     dt, ct = time.perf_counter() - t0, time.process_time() - c0
     assert emb.grad is not None
-    loss = out.loss.item()
+    loss = loss_t.item()
     if r:
         rates.append(batch * length / dt)
         cpu_rates.append(batch * length / ct)
-print(json.dumps({"impl": "hf", "torch": torch.__version__, "transformers": transformers.__version__,
+print(json.dumps({"impl": "hf" if head == "all" else "hf-labels-head", "torch": torch.__version__, "transformers": transformers.__version__,
                   "dtype": "bf16", "threads": threads, "layers": model.config.num_hidden_layers, "batch": batch,
                   "length": length, "target": target, "checkpointing": bool(ckpt), "attention": attn,
                   "load_s": round(load_s, 2), "loss": round(loss, 4),
@@ -93,8 +102,10 @@ for mode in $CHECKPOINTING; do
   for round in $(seq "$ROUNDS"); do
     "$BENCH" "$MODEL" --dtype bf16 --threads "$THREADS" --batch "$BATCH" --length "$LENGTH" --target "$TARGET" \
       --reps "$REPS" $flag | tee -a "$WORK/results.jsonl"
-    "$PY" "$WORK/hf_train.py" "$MODEL" "$ATTN" "$BATCH" "$LENGTH" "$TARGET" "$THREADS" "$REPS" "$ckpt" 2>/dev/null \
-      | tail -n 1 | tee -a "$WORK/results.jsonl"
+    for head in $HF_HEAD; do
+      "$PY" "$WORK/hf_train.py" "$MODEL" "$ATTN" "$BATCH" "$LENGTH" "$TARGET" "$THREADS" "$REPS" "$ckpt" "$head" \
+        2>/dev/null | tail -n 1 | tee -a "$WORK/results.jsonl"
+    done
   done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -106,15 +117,16 @@ cfg = json.load(open(sys.argv[2] + "/config.json"))
 r0 = rows[0]
 print(f"\nmodel {sys.argv[2]} ({cfg['num_hidden_layers']} layers), bf16, {r0['threads']} threads, "
       f"batch {r0['batch']} x {r0['length']} tokens ({r0['target']} + 1 labelled)")
-print("| checkpointing | dep tok/s (tok/CPU-s) | HF tok/s (tok/CPU-s) | ratio wall (CPU) | dep peak RSS MB | HF peak RSS MB |")
-print("|---|---|---|---|---|---|")
+print("| checkpointing | dep tok/s (tok/CPU-s) | HF anchor | HF tok/s (tok/CPU-s) | ratio wall (CPU) | dep peak RSS MB | HF peak RSS MB |")
+print("|---|---|---|---|---|---|---|")
+med = lambda rs, k: statistics.median(r[k] for r in rs)
 for ckpt in (False, True):
     d = [r for r in rows if r["impl"] == "dep" and r["checkpointing"] == ckpt]
-    h = [r for r in rows if r["impl"] == "hf" and r["checkpointing"] == ckpt]
-    if not d or not h:
-        continue
-    med = lambda rs, k: statistics.median(r[k] for r in rs)
-    dt, dc, ht, hc = med(d, "train_tok_s"), med(d, "train_tok_cpu_s"), med(h, "train_tok_s"), med(h, "train_tok_cpu_s")
-    print(f"| {'on' if ckpt else 'off'} | {dt:.2f} ({dc:.2f}) | {ht:.2f} ({hc:.2f}) | {dt / ht:.2f}x ({dc / hc:.2f}x) | "
-          f"{max(r['peak_rss_mb'] for r in d):.0f} | {max(r['peak_rss_mb'] for r in h):.0f} |")
+    for impl, name in (("hf", "lm head on all rows (reference)"), ("hf-labels-head", "lm head on labelled rows")):
+        h = [r for r in rows if r["impl"] == impl and r["checkpointing"] == ckpt]
+        if not d or not h:
+            continue
+        dt, dc, ht, hc = med(d, "train_tok_s"), med(d, "train_tok_cpu_s"), med(h, "train_tok_s"), med(h, "train_tok_cpu_s")
+        print(f"| {'on' if ckpt else 'off'} | {dt:.2f} ({dc:.2f}) | {name} | {ht:.2f} ({hc:.2f}) | {dt / ht:.2f}x ({dc / hc:.2f}x) | "
+              f"{max(r['peak_rss_mb'] for r in d):.0f} | {max(r['peak_rss_mb'] for r in h):.0f} |")
 PY
