@@ -57,8 +57,8 @@ struct SamplerRow {
   torch::Generator* generator = nullptr;  // CPU generator (sampling rows only)
 };
 
-// Chooses one token per row of a decode batch: one fp32 conversion for the batch, rows processed in
-// parallel (one chunk of rows per torch thread) into buffers kept across calls. Each row's token
+// Chooses one token per row of a decode batch: one device copy for the batch, rows (fp32 conversion
+// included) processed in parallel (one chunk of rows per torch thread) into buffers kept across calls. Each row's token
 // equals choose_next_token on that row alone (its own params, history and generator), whatever the
 // batch. The Exp(1) draws of the next step (V per sampling row, the costly part of a draw) can be
 // taken ahead of time on a background thread, overlapping the model's forward pass.

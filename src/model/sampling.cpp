@@ -367,7 +367,8 @@ void TokenSampler::choose(const torch::Tensor& logits, const std::vector<Sampler
   tokens.assign(B, 0);
   if (B == 0) return;
   auto& b = *buffers_;
-  b.scores.narrow(0, 0, B).copy_(logits);  // one fp32 conversion (and device copy) for the batch
+  // One device copy for the batch; the fp32 conversion happens row by row on the sampling threads.
+  const torch::Tensor host_logits = logits.device().is_cpu() ? logits : logits.to(torch::kCPU);
   wait_for_prefetch();
   // Which prefetched draws belong to which row (matched by generator, so row order does not matter).
   std::vector<const float*> ready(B, nullptr);
@@ -387,6 +388,7 @@ void TokenSampler::choose(const torch::Tensor& logits, const std::vector<Sampler
   run_chunks(threads, [&](int64_t chunk) {
     for (int64_t r = chunk * B / threads; r < (chunk + 1) * B / threads; ++r) {
       auto scores = b.scores[r];
+      scores.copy_(host_logits[r]);
       tokens[r] = choose_in_row(scores, b.rows[r], *rows[r].params, rows[r].history, rows[r].generator, ready[r]);
     }
   });
