@@ -112,8 +112,14 @@ int main(int argc, char** argv) {
     pre->add_option("--lr", pretrain.lr, "peak learning rate")->capture_default_str();
     pre->add_option("--dep-fraction", corpus.dep_fraction, "share of reviews also shown in the DEP prompt format")
         ->capture_default_str();
+    pre->add_option("--max-history", corpus.max_history, "most earlier reviews shown in a DEP-format prompt")
+        ->capture_default_str();
     pre->add_option("--seed", seed, "random seed")->capture_default_str();
     pre->add_option("--threads", threads, "torch threads (0 = all cores)")->capture_default_str();
+    std::string pretrain_embeddings;
+    pre->add_option("--embeddings", pretrain_embeddings,
+                    "review embedding store (dep-embed): DEP-format examples read the history reviews' embeddings "
+                    "at [HIS_TOKEN_i] through a trained linear map, so the decoder learns to read the writer there");
 
     std::string data_config, split = "test", adapter, embeddings, out_json;
     std::vector<std::string> sets;
@@ -180,7 +186,9 @@ int main(int argc, char** argv) {
     const auto train = load_train_split(data_root, categories);
     corpus.seed = static_cast<uint64_t>(seed);
     pretrain.seed = static_cast<uint64_t>(seed);
-    const auto examples = dep::pretraining_examples(train, corpus);
+    std::unique_ptr<dep::EmbeddingStore> pretrain_store;
+    if (!pretrain_embeddings.empty()) pretrain_store = dep::EmbeddingStore::open(pretrain_embeddings);
+    const auto examples = dep::pretraining_examples(train, corpus, pretrain_store.get());
     const auto r = dep::pretrain_decoder(model_dir, examples, pretrain, out_dir);
     std::printf("pretrained %s: %lld examples (%lld dropped), %lld steps, %lld tokens, loss %.3f -> %.3f, %.1f s\n",
                 out_dir.c_str(), static_cast<long long>(r.examples), static_cast<long long>(r.dropped),

@@ -12,11 +12,16 @@
 
 namespace dep {
 
+// model.adapter value that selects the decoder alone.
+inline constexpr const char* kNoAdapter = "none";
+
 struct GenerateModelConfig {
   // A full DEP model directory (Qwen2 weights + sae.* + align_mlp_* in its safetensors) or a base
   // Qwen2.5-Instruct directory used together with `adapter`.
   std::string dir;
-  std::string adapter;    // adapter .safetensors (reference names); empty: the adapter lives in `dir`
+  // Adapter .safetensors (reference names); empty: the adapter lives in `dir`; "none": the decoder
+  // alone, for the baselines whose prompts have no soft-prompt placeholders (Non-Perso, RAG).
+  std::string adapter;
   std::string tokenizer;  // tokenizer.json or a directory; empty: the one in `dir`
   // `auto`: a base+adapter pair gets the 20 DEP tokens added the reference's way when its tokenizer
   // lacks them, a full DEP directory must ship them; `always` / `never` force either behaviour.
@@ -28,7 +33,9 @@ struct GenerateModelConfig {
   template <class V>
   void visit(V& v) {
     v("dir", dir, "full DEP model directory, or a base Qwen2.5-Instruct directory when `adapter` is set");
-    v("adapter", adapter, "DEP adapter safetensors (sae.*, align_mlp_*); empty = the adapter inside `dir`");
+    v("adapter", adapter,
+      "DEP adapter safetensors (sae.*, align_mlp_*); empty = the adapter inside `dir`; \"none\" = the decoder alone "
+      "(baseline prompts without placeholders: prompt.variant item_only or rag)");
     v("tokenizer", tokenizer, "tokenizer.json or directory; empty = the one in `dir`");
     v.choice("add_dep_tokens", add_dep_tokens, {"auto", "always", "never"},
              "add the 20 DEP tokens when the tokenizer lacks them: auto = only for base+adapter");
@@ -107,7 +114,8 @@ struct GenerateConfig {
   void visit(V& v) {
     v.section("model", model, "the checkpoint");
     v.section("data", data, "the data pipeline (configs/data.json keys)");
-    v("embeddings", embeddings, "review embeddings of the split's users (embedding store or safetensors file)");
+    v("embeddings", embeddings,
+      "review embeddings of the split's users (embedding store or safetensors file); optional with model.adapter=none");
     v.choice("split", split, {"train", "val", "test"}, "DEP split to generate for");
     v("categories", categories, "only these categories (empty = all, split order kept)");
     v("limit", limit, "generate for the first N samples only (0 = all)", Bounds::non_negative());

@@ -4,7 +4,9 @@
 //     vocabulary plus `sae.*` and `align_mlp_*` tensors in the same safetensors files;
 //   - a base Qwen2.5-Instruct directory plus a dep adapter file (reference tensor names); the
 //     embedding matrix is resized to the tokenizer's length as the reference's
-//     resize_token_embeddings does (a shrink for Qwen2.5: rows 0..151684 are kept).
+//     resize_token_embeddings does (a shrink for Qwen2.5: rows 0..151684 are kept);
+//   - a decoder alone (model.adapter = "none") for the baselines (Non-Perso, RAG), whose prompts
+//     carry no soft-prompt placeholders.
 #pragma once
 
 #include <torch/types.h>
@@ -19,18 +21,18 @@
 
 namespace dep {
 
-enum class CheckpointLayout { kFullModel, kBaseWithAdapter };
-const char* checkpoint_layout_name(CheckpointLayout layout);  // "full" | "base+adapter"
+enum class CheckpointLayout { kFullModel, kBaseWithAdapter, kDecoderOnly };
+const char* checkpoint_layout_name(CheckpointLayout layout);  // "full" | "base+adapter" | "decoder-only"
 
 struct GenerationModel {
   std::shared_ptr<Qwen2Model> llm;
-  DepAdapter adapter{nullptr};  // fp32, eval mode, on the LLM's device
+  DepAdapter adapter{nullptr};  // fp32, eval mode, on the LLM's device; null for kDecoderOnly
   std::shared_ptr<BpeTokenizer> tokenizer;
   CheckpointLayout layout = CheckpointLayout::kFullModel;
   std::string adapter_source;  // file (or directory) the adapter tensors came from
   std::string tokenizer_source;
   // Content hash of the adapter tensors (name, shape, fp32 values; FNV-1a 64, hex): equal for a
-  // full directory and the base+adapter pair it was assembled from.
+  // full directory and the base+adapter pair it was assembled from; "none" for kDecoderOnly.
   std::string adapter_hash;
   // Hash of the decoder's config and tensor table (names, dtypes, shapes, sizes) after the vocab
   // resize; cheap (no weight bytes), it tells checkpoints of different shape or origin apart.

@@ -1,6 +1,7 @@
 // One DEP generation step for a set of samples: his/diff block → SAE encoder → projectors →
 // vectors injected at [HIS_TOKEN_i]/[DIFF_TOKEN_i] of the prompt → the batched engine with the
-// reference's sampling → decoded, stripped text. Every sample draws from its own seed (base seed
+// reference's sampling → decoded, stripped text (a decoder-only model skips the adapter: baseline
+// prompts). Every sample draws from its own seed (base seed
 // mixed with its sample id), so its text does not depend on which samples share its batch.
 #pragma once
 
@@ -44,6 +45,9 @@ class ReviewGenerator {
   const GenerateSamplingConfig& sampling() const { return sampling_; }
 
  private:
+  GenerationRequest base_request(const DepSample& sample) const;  // prompt, limits, sampling, seed
+  GenerationRequest request_without_soft_prompts(const DepSample& sample) const;  // decoder-only models
+
   const GenerationModel& model_;
   GenerateSamplingConfig sampling_;
   GenerateEngineConfig engine_;

@@ -11,9 +11,14 @@
 
 namespace dep {
 
+class ReviewEmbeddings;
+
 struct LmExample {
   std::string prompt;  // the rendered ChatML prompt, ending in "<|im_start|>assistant\n"
   std::string target;  // the review text (the model also learns to end it with <|im_end|>)
+  // DEP-format prompts with embeddings: row i ([his_dim] floats) is the review embedding of the
+  // i-th history entry, read at [HIS_TOKEN_i]; empty otherwise.
+  std::vector<std::vector<float>> his_embeddings;
 };
 
 struct PretrainCorpusOptions {
@@ -28,7 +33,10 @@ std::vector<std::string> tokenizer_corpus(const DepData& split);
 
 // For every review of every row (profile reviews and the row's target): the Non-Perso prompt
 // (item only) and, for a seeded `dep_fraction` of them, the DEP prompt whose history is the user's
-// earlier reviews, newest first, with their soft-token placeholders (DEP.md §8).
-std::vector<LmExample> pretraining_examples(const DepData& split, const PretrainCorpusOptions& options);
+// earlier reviews, newest first, with their soft-token placeholders (DEP.md §8). With `embeddings`
+// (a store holding every review of the split's users), DEP-format examples also carry the
+// history reviews' embeddings, so the decoder learns to read the writer from [HIS_TOKEN_i].
+std::vector<LmExample> pretraining_examples(const DepData& split, const PretrainCorpusOptions& options,
+                                            const ReviewEmbeddings* embeddings = nullptr);
 
 }  // namespace dep

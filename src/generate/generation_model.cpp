@@ -84,10 +84,56 @@ std::shared_ptr<BpeTokenizer> load_tokenizer(const std::string& path, bool allow
   return tokenizer;
 }
 
+// The decoder's config and tensor table (adapter tensors left out) and its row count after resizing.
+std::string decoder_fingerprint(const std::string& dir, const SafetensorsCheckpoint& weights, int64_t vocab_size) {
+  Fnv1a hash;
+  hash.add(read_model_config_json(dir).dump());
+  hash.add_value(vocab_size);
+  for (const auto& name : weights.names()) {
+    if (is_adapter_tensor(name)) continue;
+    const auto entry = weights.at(name);
+    hash.add(name);
+    hash.add(dtype_name(entry.info->dtype));
+    for (auto d : entry.info->shape) hash.add_value(d);
+  }
+  return hash.hex();
+}
+
+// model.adapter = "none": the decoder and its tokenizer as they are (no DEP tokens needed: the
+// baseline prompts have no placeholders); adapter tensors in the directory are ignored.
+GenerationModel load_decoder_only(const GenerateModelConfig& config, const SafetensorsCheckpoint& weights,
+                                  torch::ScalarType dtype, torch::Device device) {
+  GenerationModel out;
+  out.layout = CheckpointLayout::kDecoderOnly;
+  out.adapter_hash = kNoAdapter;
+  out.tokenizer_source = config.tokenizer.empty() ? config.dir : config.tokenizer;
+  out.tokenizer = std::make_shared<BpeTokenizer>(BpeTokenizer::load(out.tokenizer_source));
+  if (config.add_dep_tokens == "always" && out.tokenizer->token_to_id(dep_special_tokens().front()) < 0) {
+    out.tokenizer->add_special_tokens(dep_special_tokens());
+  }
+  out.llm = std::make_shared<Qwen2Model>(Qwen2Model::load(config.dir, dtype, device));
+  const auto tokenizer_vocab = static_cast<int64_t>(out.tokenizer->vocab_size());
+  if (out.llm->config().vocab_size < tokenizer_vocab) {
+    fail(config.dir, "the decoder has " + std::to_string(out.llm->config().vocab_size) + " token rows but the tokenizer " +
+                         out.tokenizer_source + " has " + std::to_string(tokenizer_vocab) + " tokens");
+  }
+  if (has_adapter_tensors(weights)) log::info(config.dir + " holds adapter tensors; model.adapter=none ignores them");
+  out.llm_fingerprint = decoder_fingerprint(config.dir, weights, out.llm->config().vocab_size);
+  log::info("loaded decoder-only checkpoint " + config.dir + " (" + std::to_string(out.llm->config().num_hidden_layers) +
+            " layers, hidden " + std::to_string(out.llm->config().hidden_size) + ", vocab " +
+            std::to_string(out.llm->config().vocab_size) + "), tokenizer " + out.tokenizer_source + ", no adapter");
+  return out;
+}
+
 }  // namespace
 
 const char* checkpoint_layout_name(CheckpointLayout layout) {
-  return layout == CheckpointLayout::kFullModel ? "full" : "base+adapter";
+  switch (layout) {
+    case CheckpointLayout::kFullModel: return "full";
+    case CheckpointLayout::kBaseWithAdapter: return "base+adapter";
+    case CheckpointLayout::kDecoderOnly: return "decoder-only";
+  }
+  return "?";
 }
 
 torch::ScalarType resolve_generation_dtype(const std::string& name, torch::Device device) {
@@ -134,6 +180,7 @@ GenerationModel load_generation_model(const GenerateModelConfig& config) {
 
   GenerationModel out;
   const auto model_weights = SafetensorsCheckpoint::open(config.dir);
+  if (config.adapter == kNoAdapter) return load_decoder_only(config, model_weights, dtype, device);
   const bool dir_has_adapter = has_adapter_tensors(model_weights);
   std::optional<SafetensorsCheckpoint> adapter_file;
   if (!config.adapter.empty()) {
@@ -216,17 +263,7 @@ GenerationModel load_generation_model(const GenerateModelConfig& config) {
   }
   out.adapter_hash = adapter_hash.hex();
 
-  Fnv1a llm_hash;
-  llm_hash.add(read_model_config_json(config.dir).dump());
-  llm_hash.add_value(out.llm->config().vocab_size);
-  for (const auto& name : model_weights.names()) {
-    if (is_adapter_tensor(name)) continue;
-    const auto entry = model_weights.at(name);
-    llm_hash.add(name);
-    llm_hash.add(dtype_name(entry.info->dtype));
-    for (auto d : entry.info->shape) llm_hash.add_value(d);
-  }
-  out.llm_fingerprint = llm_hash.hex();
+  out.llm_fingerprint = decoder_fingerprint(config.dir, model_weights, out.llm->config().vocab_size);
   log::info(std::string("loaded ") + checkpoint_layout_name(out.layout) + " checkpoint: decoder " + config.dir +
                      " (" + std::to_string(llm_config.num_hidden_layers) + " layers, hidden " +
                      std::to_string(llm_config.hidden_size) + ", vocab " + std::to_string(out.llm->config().vocab_size) +

@@ -61,7 +61,8 @@ nlohmann::ordered_json run_header(const GenerateConfig& config, const Generation
 GenerationRunSummary run_generation(const GenerateConfig& input_config, const Shard& shard) {
   GenerateConfig config = input_config;
   if (config.output.dir.empty()) fail("output.dir", "no output directory configured");
-  if (config.embeddings.empty()) fail("embeddings", "no review embeddings configured");
+  const bool needs_embeddings = config.model.adapter != kNoAdapter;
+  if (needs_embeddings && config.embeddings.empty()) fail("embeddings", "no review embeddings configured");
   // One tokenizer for the prompts and the model: data.tokenizer names it when model.tokenizer does not.
   if (config.model.tokenizer.empty()) config.model.tokenizer = config.data.tokenizer;
   if (!config.data.tokenizer.empty() && config.data.tokenizer != config.model.tokenizer) {
@@ -121,7 +122,8 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   }
 
   if (!pending.empty()) {
-    const auto embeddings = open_embeddings(config.embeddings);
+    // Baselines read no embeddings (dense retrieval for RAG would; it says so when missing).
+    const auto embeddings = config.embeddings.empty() ? nullptr : open_embeddings(config.embeddings);
     DepSampleBuilder builder(config.data, data, encoder_of(*model.tokenizer), embeddings.get());
     ReviewGenerator generator(model, config.sampling, config.engine);
     Progress progress("generate", summary.shard_samples, "samples");

@@ -17,6 +17,11 @@ namespace {
 // str.isspace: Unicode White_Space plus the C0 separators U+001C..U+001F.
 bool python_space(char32_t c) { return (c >= 0x1C && c <= 0x1F) || is_white_space(c); }
 
+std::string placeholder_error() {
+  return "its prompt has soft-prompt placeholders ([HIS_TOKEN_i]/[DIFF_TOKEN_i]) but model.adapter is \"none\": "
+         "use a baseline prompt (prompt.variant item_only or rag) or give the DEP adapter";
+}
+
 }  // namespace
 
 std::string python_strip(const std::string& text) {
@@ -61,9 +66,36 @@ ReviewGenerator::ReviewGenerator(const GenerationModel& model, GenerateSamplingC
   }
 }
 
+GenerationRequest ReviewGenerator::base_request(const DepSample& sample) const {
+  GenerationRequest r;
+  r.prompt_ids = sample.input_ids;
+  r.max_new_tokens = sampling_.max_new_tokens;
+  r.sampling.do_sample = sampling_.do_sample;
+  r.sampling.temperature = sampling_.temperature;
+  r.sampling.top_p = sampling_.top_p;
+  r.sampling.top_k = sampling_.top_k;
+  r.sampling.repetition_penalty = sampling_.repetition_penalty;
+  r.sampling.seed = sample_seed(sampling_.seed, sample.sample_id);
+  r.stop_ids = sampling_.stop_ids;
+  return r;
+}
+
+GenerationRequest ReviewGenerator::request_without_soft_prompts(const DepSample& sample) const {
+  // A placeholder without a vector would be read as its token row: the prompt needs an adapter.
+  for (auto p : sample.his_positions)
+    if (p >= 0) fail("sample " + sample.sample_id, placeholder_error());
+  for (auto p : sample.diff_positions)
+    if (p >= 0) fail("sample " + sample.sample_id, placeholder_error());
+  return base_request(sample);
+}
+
 std::vector<GenerationRequest> ReviewGenerator::requests(const std::vector<const DepSample*>& samples) const {
   std::vector<GenerationRequest> out;
   if (samples.empty()) return out;
+  if (!model_.adapter) {
+    for (const DepSample* s : samples) out.push_back(request_without_soft_prompts(*s));
+    return out;
+  }
   const auto& adapter_config = model_.adapter->config();
   const int64_t slots = samples.front()->slots;
   const int64_t dim = adapter_config.embedding_dim;
@@ -95,16 +127,7 @@ std::vector<GenerationRequest> ReviewGenerator::requests(const std::vector<const
   const auto dtype = model_.llm->dtype();
   for (size_t b = 0; b < samples.size(); ++b) {
     const DepSample& s = *samples[b];
-    GenerationRequest r;
-    r.prompt_ids = s.input_ids;
-    r.max_new_tokens = sampling_.max_new_tokens;
-    r.sampling.do_sample = sampling_.do_sample;
-    r.sampling.temperature = sampling_.temperature;
-    r.sampling.top_p = sampling_.top_p;
-    r.sampling.top_k = sampling_.top_k;
-    r.sampling.repetition_penalty = sampling_.repetition_penalty;
-    r.sampling.seed = sample_seed(sampling_.seed, s.sample_id);
-    r.stop_ids = sampling_.stop_ids;
+    GenerationRequest r = base_request(s);
     std::vector<torch::Tensor> vectors;
     if (adapted.his.defined()) {
       for (int i = 0; i < slots; ++i) r.placeholder_ids.push_back(DepSample::his_token(i));

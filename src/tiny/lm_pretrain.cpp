@@ -30,6 +30,8 @@ namespace fs = std::filesystem;
 struct Encoded {
   std::vector<int64_t> rows;    // embedding-table row of each input token
   std::vector<int64_t> labels;  // table row of the next-token target, -1 where not trained
+  std::vector<int64_t> soft_positions;  // positions of [HIS_TOKEN_i] that read an embedding
+  std::vector<float> soft_values;       // their review embeddings, [soft_positions, dim] row-major
 };
 
 // HF-named tensors of the trained model: fused q/k/v and gate/up split back apart.
@@ -88,18 +90,38 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
   for (auto& t : matrices) t.set_requires_grad(true);
   for (auto& t : vectors) t.set_requires_grad(true);
 
+  // Review embeddings reach the decoder through one trained linear map at the [HIS_TOKEN_i]
+  // positions: the decoder learns that the writer can be read there, as DEP's soft prompts are.
+  // The map is not saved; dep-train later learns its own adapter against the frozen decoder.
+  int64_t soft_dim = 0;
+  for (const auto& ex : examples)
+    if (!ex.his_embeddings.empty()) soft_dim = static_cast<int64_t>(ex.his_embeddings.front().size());
+  torch::Tensor soft_map;
+  if (soft_dim > 0) {
+    soft_map = (torch::randn({soft_dim, model.config().hidden_size}) / std::sqrt(static_cast<double>(soft_dim)));
+    soft_map.set_requires_grad(true);
+  }
+
   PretrainReport report;
   std::vector<Encoded> data;
   for (const auto& ex : examples) {
     std::vector<int64_t> ids = tokenizer.encode(ex.prompt);
     const size_t prompt_len = ids.size();
+    Encoded e;
+    for (size_t i = 0; i < ex.his_embeddings.size(); ++i) {
+      const auto& v = ex.his_embeddings[i];
+      if (static_cast<int64_t>(v.size()) != soft_dim) fail("pretrain", "review embeddings of mixed widths");
+      const auto at = std::find(ids.begin(), ids.end(), DepSample::his_token(static_cast<int>(i)));
+      if (at == ids.end()) fail("pretrain", "prompt without [HIS_TOKEN_" + std::to_string(i) + "] for its embedding");
+      e.soft_positions.push_back(at - ids.begin());
+      e.soft_values.insert(e.soft_values.end(), v.begin(), v.end());
+    }
     tokenizer.encode_into(ex.target, ids);
     ids.push_back(DepTokenIds::kImEnd);
     if (static_cast<int64_t>(ids.size()) > options.max_tokens) {
       ++report.dropped;
       continue;
     }
-    Encoded e;
     for (auto id : ids) {
       if (id < 0 || id >= vocab) fail("pretrain", "token id " + std::to_string(id) + " is outside the model vocab");
       e.rows.push_back(row_of[static_cast<size_t>(id)]);
@@ -129,6 +151,7 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
     batches.back().push_back(i);
   }
 
+  if (soft_map.defined()) matrices.push_back(soft_map);
   torch::optim::AdamW optimizer(
       std::vector<torch::optim::OptimizerParamGroup>{
           torch::optim::OptimizerParamGroup(matrices, std::make_unique<torch::optim::AdamWOptions>(
@@ -163,16 +186,26 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
       auto ids = torch::full({B, static_cast<int64_t>(T)}, A, torch::kLong);
       auto mask = torch::zeros({B, static_cast<int64_t>(T)}, torch::kLong);
       auto labels = torch::full({B, static_cast<int64_t>(T)}, -1, torch::kLong);
+      std::vector<int64_t> soft_flat_positions;
+      std::vector<float> soft_values;
       for (int64_t r = 0; r < B; ++r) {  // left padding
         const auto& e = data[batch[static_cast<size_t>(r)]];
         const auto n = static_cast<int64_t>(e.rows.size()), off = static_cast<int64_t>(T) - n;
         ids[r].narrow(0, off, n).copy_(torch::tensor(e.rows, torch::kLong));
         labels[r].narrow(0, off, n).copy_(torch::tensor(e.labels, torch::kLong));
         mask[r].narrow(0, off, n).fill_(1);
+        for (auto p : e.soft_positions) soft_flat_positions.push_back(r * static_cast<int64_t>(T) + off + p);
+        soft_values.insert(soft_values.end(), e.soft_values.begin(), e.soft_values.end());
         report.tokens += n;
       }
       const auto table = torch::cat({rows, zero_row});
-      const auto embeds = table.index_select(0, ids.flatten()).view({B, static_cast<int64_t>(T), -1});
+      auto flat = table.index_select(0, ids.flatten());
+      if (!soft_flat_positions.empty()) {
+        const auto n_soft = static_cast<int64_t>(soft_flat_positions.size());
+        const auto values = torch::from_blob(soft_values.data(), {n_soft, soft_dim}, torch::kFloat32);
+        flat = flat.index_put({torch::tensor(soft_flat_positions, torch::kLong)}, torch::matmul(values, soft_map));
+      }
+      const auto embeds = flat.view({B, static_cast<int64_t>(T), -1});
       const auto hidden = model.hidden_states(embeds, mask);
       const auto keep = labels.flatten() >= 0;
       const auto h = hidden.reshape({B * static_cast<int64_t>(T), -1}).index({keep});

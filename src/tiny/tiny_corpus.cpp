@@ -6,6 +6,7 @@
 
 #include "dep/dep_prompt.h"
 #include "dep/error.h"
+#include "dep/review_embeddings.h"
 
 namespace dep {
 namespace {
@@ -16,10 +17,12 @@ const ItemMeta& meta_of(const DepData& split, const std::string& asin) {
   return it->second;
 }
 
-// The row's reviews in time order: the profile (oldest first), then the row's target.
+// The row's reviews in time order: the profile (oldest first, stably sorted by timestamp as the
+// embedding store keys them), then the row's target.
 std::vector<const Review*> reviews_of(const UserRow& row) {
   std::vector<const Review*> out;
   for (const auto& r : row.profile) out.push_back(&r);
+  std::stable_sort(out.begin(), out.end(), [](const Review* a, const Review* b) { return a->timestamp < b->timestamp; });
   out.push_back(&row.data);
   return out;
 }
@@ -41,7 +44,8 @@ std::vector<std::string> tokenizer_corpus(const DepData& split) {
   return texts;
 }
 
-std::vector<LmExample> pretraining_examples(const DepData& split, const PretrainCorpusOptions& options) {
+std::vector<LmExample> pretraining_examples(const DepData& split, const PretrainCorpusOptions& options,
+                                            const ReviewEmbeddings* embeddings) {
   std::mt19937_64 rng(options.seed);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   const std::string non_perso_system = system_prompt(PromptVariant::kItemOnly);
@@ -49,18 +53,36 @@ std::vector<LmExample> pretraining_examples(const DepData& split, const Pretrain
   std::vector<LmExample> out;
   for (const auto& sr : split.rows) {
     const auto reviews = reviews_of(sr.row);
+    const float* user_rows = nullptr;
+    int64_t stored = 0;
+    if (embeddings) {
+      user_rows = embeddings->user_rows(sr.category, sr.row.user_id, &stored);
+      if (stored < static_cast<int64_t>(reviews.size()) - 1) {
+        fail("pretrain embeddings", sr.category + "/" + sr.row.user_id + " has " + std::to_string(stored) +
+                                        " stored review embeddings, the train row needs " +
+                                        std::to_string(reviews.size() - 1));
+      }
+    }
     for (size_t j = 0; j < reviews.size(); ++j) {
       const Review& target = *reviews[j];
       const ItemMeta& item = meta_of(split, target.asin);
-      out.push_back({chat_prompt(non_perso_system, user_message(item, target, ""), false), target.text});
+      out.push_back({chat_prompt(non_perso_system, user_message(item, target, ""), false), target.text, {}});
       if (j == 0 || uniform(rng) >= options.dep_fraction) continue;
       std::string history = history_header();
+      LmExample example;
       const auto k = std::min<int64_t>(options.max_history, static_cast<int64_t>(j));
       for (int64_t i = 0; i < k; ++i) {
-        const Review& past = *reviews[j - 1 - static_cast<size_t>(i)];
+        const size_t past_index = j - 1 - static_cast<size_t>(i);
+        const Review& past = *reviews[past_index];
         history += history_entry(static_cast<int>(i), past, meta_of(split, past.asin), PromptVariant::kDep);
+        if (user_rows) {
+          const float* row = user_rows + static_cast<int64_t>(past_index) * embeddings->dim();
+          example.his_embeddings.emplace_back(row, row + embeddings->dim());
+        }
       }
-      out.push_back({chat_prompt(dep_system, user_message(item, target, history), false), target.text});
+      example.prompt = chat_prompt(dep_system, user_message(item, target, history), false);
+      example.target = target.text;
+      out.push_back(std::move(example));
     }
   }
   return out;

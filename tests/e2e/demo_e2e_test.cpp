@@ -1,5 +1,6 @@
 // The demo pipeline end to end (scripts/demo_pipeline.sh --quick): tiny models and synthetic data
-// made by dep, embed -> train -> generate -> evaluate; DEP must beat Non-Perso on held-out loss.
+// made by dep, embed -> train -> generate -> evaluate; DEP must beat Non-Perso on held-out loss
+// and on METEOR of the sampled test-split reviews.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -25,5 +26,7 @@ TEST_CASE("DEP beats Non-Perso on the synthetic demo", "[e2e]") {
   CHECK(dep_result.at("heldout_loss").get<double>() < non_perso.at("heldout_loss").get<double>());
   REQUIRE(dep_result.at("meteor").is_number());
   REQUIRE(non_perso.at("meteor").is_number());
+  CHECK(dep_result.at("meteor").get<double>() > non_perso.at("meteor").get<double>());
   CHECK(dep_result.at("samples") == non_perso.at("samples"));
+  CHECK(dep_result.at("samples").get<int64_t>() > 0);
 }

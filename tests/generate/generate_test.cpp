@@ -245,3 +245,61 @@ TEST_CASE("generate: bad checkpoints give one clear error each", "[generate]") {
   CHECK_THAT(message, Catch::Contains("tokenizer without the DEP tokens at their reference ids"));
   CHECK_THAT(message, Catch::Contains("[HIS_TOKEN_0]: id 151666"));
 }
+
+TEST_CASE("generate: model.adapter=none runs the decoder alone on baseline prompts", "[generate]") {
+  // Non-Perso: the item-only prompt, no placeholders, no embeddings. The text must be what the
+  // engine makes of the prompt ids alone with the sample's seed.
+  const auto& w = tiny_world();
+  auto config = w.config("", false);
+  config.model.adapter = dep::kNoAdapter;
+  config.embeddings.clear();
+  config.data.prompt.variant = "item_only";
+  const auto model = dep::load_generation_model(config.model);
+  CHECK(model.layout == dep::CheckpointLayout::kDecoderOnly);
+  CHECK(!model.adapter);
+  CHECK(model.llm->config().vocab_size == 151936);  // no resize: the base model as it is
+  const auto data = dep::load_dep_data(config.data, dep::DepSplit::kTest);
+  dep::DepSampleBuilder builder(config.data, data, dep::encoder_of(*model.tokenizer), nullptr);
+  std::vector<dep::DepSample> samples;
+  for (const auto& row : data.rows) samples.push_back(builder.build(row, false));
+  std::vector<const dep::DepSample*> ptrs;
+  for (const auto& s : samples) ptrs.push_back(&s);
+  dep::ReviewGenerator generator(model, config.sampling, config.engine);
+  const auto results = generator.generate(ptrs);
+  for (const auto& r : generator.requests(ptrs)) CHECK(!r.soft_vectors.defined());
+  dep::EngineOptions options;
+  options.stop_ids = config.sampling.stop_ids;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    INFO(samples[i].sample_id);
+    dep::GenerationRequest r;
+    r.prompt_ids = samples[i].input_ids;
+    r.max_new_tokens = config.sampling.max_new_tokens;
+    r.sampling.do_sample = config.sampling.do_sample;
+    r.sampling.temperature = config.sampling.temperature;
+    r.sampling.top_p = config.sampling.top_p;
+    r.sampling.top_k = config.sampling.top_k;
+    r.sampling.repetition_penalty = config.sampling.repetition_penalty;
+    r.sampling.seed = dep::ReviewGenerator::sample_seed(config.sampling.seed, samples[i].sample_id);
+    r.stop_ids = config.sampling.stop_ids;
+    const auto direct = dep::GenerationEngine(*model.llm, options).generate({r})[0];
+    CHECK(results[i].generated_tokens == static_cast<int64_t>(direct.tokens.size()));
+    auto ids = direct.tokens;
+    if (direct.finish == dep::FinishReason::kStop) ids.pop_back();
+    CHECK(results[i].prediction == dep::python_strip(model.tokenizer->decode(ids, true)));
+  }
+
+  // A DEP prompt (placeholders) without an adapter is refused, naming the sample. The full
+  // directory's tokenizer has the DEP tokens, so its DEP prompts carry placeholders.
+  auto dep_config = w.config("", true);
+  dep_config.model.adapter = dep::kNoAdapter;
+  const auto embeddings = dep::open_review_embeddings(dep_config.embeddings);
+  const auto dep_model = dep::load_generation_model(dep_config.model);
+  const auto dep_data = dep::load_dep_data(dep_config.data, dep::DepSplit::kTest);
+  dep::DepSampleBuilder dep_builder(dep_config.data, dep_data, dep::encoder_of(*dep_model.tokenizer), embeddings.get());
+  const auto with_placeholders = dep_builder.build(dep_data.rows.front(), false);
+  REQUIRE(with_placeholders.his_positions.at(0) >= 0);
+  dep::ReviewGenerator dep_generator(dep_model, dep_config.sampling, dep_config.engine);
+  const auto message = error_of([&] { dep_generator.generate({&with_placeholders}); });
+  CHECK_THAT(message, Catch::Contains(with_placeholders.sample_id));
+  CHECK_THAT(message, Catch::Contains("model.adapter is \"none\""));
+}
