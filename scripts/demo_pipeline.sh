@@ -66,11 +66,14 @@ step "train the DEP adapter on the frozen decoder (dep-train, $epochs epochs) ->
 adapter="$run/$(cat "$run/best")/adapter.safetensors"
 echo "best checkpoint by validation loss: $adapter"
 
-step "held-out loss of the test reviews: DEP (adapter) and Non-Perso (frozen decoder, item-only prompt)"
+step "held-out loss of the test reviews: DEP (adapter), Non-Perso (item-only prompt), DEP prompt without adapter"
 "$bin/dep-make-tiny" heldout-loss --data-config "$cfgs/data.json" --model "$models/decoder" \
   --adapter "$adapter" --embeddings "$out/embeddings" --out "$out/loss_dep.json" --threads "$threads"
 "$bin/dep-make-tiny" heldout-loss --data-config "$cfgs/data.json" --set prompt.variant=item_only \
   --model "$models/decoder" --out "$out/loss_non_perso.json" --threads "$threads"
+# Ablation: the DEP prompt without the adapter (placeholders read their own, zero, token rows).
+"$bin/dep-make-tiny" heldout-loss --data-config "$cfgs/data.json" --model "$models/decoder" \
+  --out "$out/loss_dep_no_adapter.json" --threads "$threads"
 
 step "generate the test split: DEP, then Non-Perso (dep-generate, T 0.8, top-p 0.95, <= $new_tokens tokens)"
 "$bin/dep-generate" --config "$cfgs/generate.json" --set "model.adapter=$adapter" \
@@ -88,5 +91,6 @@ step "summary"
 elapsed=$(( $(date +%s) - start ))
 "$bin/dep-make-tiny" summary --out "$out/summary.json" --wall-seconds "$elapsed" \
   --method "dep=$out/eval_dep.json,$out/loss_dep.json" \
-  --method "non_perso=$out/eval_non_perso.json,$out/loss_non_perso.json"
+  --method "non_perso=$out/eval_non_perso.json,$out/loss_non_perso.json" \
+  --method "dep_no_adapter=,$out/loss_dep_no_adapter.json"
 echo "wrote $out/summary.json (${elapsed}s)"

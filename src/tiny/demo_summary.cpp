@@ -58,11 +58,11 @@ std::string demo_table(const nlohmann::ordered_json& summary) {
     std::snprintf(buf, sizeof(buf), format, v.get<double>());
     return std::string(buf);
   };
-  std::string out = "| method     | METEOR | ROUGE-1 |  BLEU  | held-out loss |\n"
-                    "|------------|--------|---------|--------|---------------|\n";
+  std::string out = "| method         | METEOR | ROUGE-1 |  BLEU  | held-out loss |\n"
+                    "|----------------|--------|---------|--------|---------------|\n";
   for (const auto& [name, r] : summary.at("methods").items()) {
     char row[160];
-    std::snprintf(row, sizeof(row), "| %-10s | %6s | %7s | %6s | %13s |\n", name.c_str(),
+    std::snprintf(row, sizeof(row), "| %-14s | %6s | %7s | %6s | %13s |\n", name.c_str(),
                   cell(r.at("meteor"), "%.4f").c_str(), cell(r.at("rouge1"), "%.4f").c_str(),
                   cell(r.at("bleu"), "%.2f").c_str(), cell(r.at("heldout_loss"), "%.4f").c_str());
     out += row;
