@@ -15,6 +15,7 @@
 #include "dep/synthetic_data.h"
 #include "dep/tensor_io.h"
 #include "test_paths.h"
+#include "tiny_qwen2.h"
 
 namespace fs = std::filesystem;
 
@@ -22,57 +23,11 @@ namespace dep::test {
 
 namespace {
 
-constexpr int64_t kHidden = 32;
+constexpr int64_t kHidden = kTinyQwen2Hidden;
 constexpr int64_t kBaseVocab = 151936;  // Qwen2.5-0.5B's row count
 constexpr int64_t kDepVocab = 151685;   // len(DEP tokenizer)
 constexpr int64_t kEmbeddingDim = 16;
 constexpr int64_t kLatent = 8;
-
-nlohmann::json decoder_config(int64_t vocab) {
-  return {{"architectures", {"Qwen2ForCausalLM"}},
-          {"model_type", "qwen2"},
-          {"hidden_act", "silu"},
-          {"vocab_size", vocab},
-          {"hidden_size", kHidden},
-          {"intermediate_size", 64},
-          {"num_hidden_layers", 2},
-          {"num_attention_heads", 4},
-          {"num_key_value_heads", 2},
-          {"max_position_embeddings", 32768},
-          {"rope_theta", 1000000.0},
-          {"rms_norm_eps", 1e-6},
-          {"tie_word_embeddings", false},
-          {"torch_dtype", "float32"},
-          {"bos_token_id", 151643},
-          {"eos_token_id", 151645}};
-}
-
-NamedTensors random_decoder(uint64_t seed) {
-  auto gen = at::detail::createCPUGenerator(seed);
-  auto randn = [&](std::vector<int64_t> shape, double std) {
-    return at::normal(0.0, std, shape, gen, torch::TensorOptions().dtype(torch::kFloat32));
-  };
-  NamedTensors t;
-  t.emplace_back("model.embed_tokens.weight", randn({kBaseVocab, kHidden}, 1.0));
-  for (int i = 0; i < 2; ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
-    t.emplace_back(p + "input_layernorm.weight", torch::ones({kHidden}));
-    t.emplace_back(p + "self_attn.q_proj.weight", randn({kHidden, kHidden}, 0.2));
-    t.emplace_back(p + "self_attn.q_proj.bias", randn({kHidden}, 0.1));
-    t.emplace_back(p + "self_attn.k_proj.weight", randn({16, kHidden}, 0.2));
-    t.emplace_back(p + "self_attn.k_proj.bias", randn({16}, 0.1));
-    t.emplace_back(p + "self_attn.v_proj.weight", randn({16, kHidden}, 0.2));
-    t.emplace_back(p + "self_attn.v_proj.bias", randn({16}, 0.1));
-    t.emplace_back(p + "self_attn.o_proj.weight", randn({kHidden, kHidden}, 0.2));
-    t.emplace_back(p + "post_attention_layernorm.weight", torch::ones({kHidden}));
-    t.emplace_back(p + "mlp.gate_proj.weight", randn({64, kHidden}, 0.2));
-    t.emplace_back(p + "mlp.up_proj.weight", randn({64, kHidden}, 0.2));
-    t.emplace_back(p + "mlp.down_proj.weight", randn({kHidden, 64}, 0.2));
-  }
-  t.emplace_back("model.norm.weight", torch::ones({kHidden}));
-  t.emplace_back("lm_head.weight", randn({kBaseVocab, kHidden}, 0.5));
-  return t;
-}
 
 void write_json(const std::string& path, const nlohmann::json& json) { write_file_atomic(path, json.dump(2)); }
 
@@ -87,8 +42,8 @@ TinyWorld build() {
   w.embeddings = w.root + "/embeddings.safetensors";
   for (const auto& d : {w.base_dir, w.full_dir, w.data_dir}) fs::create_directories(d);
 
-  const auto decoder = random_decoder(11);
-  write_json(w.base_dir + "/config.json", decoder_config(kBaseVocab));
+  const auto decoder = random_tiny_qwen2(kBaseVocab, 11);
+  write_json(w.base_dir + "/config.json", tiny_qwen2_config(kBaseVocab));
   save_safetensors(w.base_dir + "/model.safetensors", decoder, {{"format", "pt"}});
   fs::copy_file(fixture("qwen2.5-tokenizer/tokenizer.json"), w.base_dir + "/tokenizer.json");
   write_random_adapter(w.adapter, kEmbeddingDim, kLatent, kHidden, 23);
@@ -100,7 +55,7 @@ TinyWorld build() {
     full.emplace_back(name, vocab_rows ? tensor.narrow(0, 0, kDepVocab).contiguous() : tensor);
   }
   for (const auto& [name, tensor] : load_safetensors(w.adapter)) full.emplace_back(name, tensor.clone());
-  write_json(w.full_dir + "/config.json", decoder_config(kDepVocab));
+  write_json(w.full_dir + "/config.json", tiny_qwen2_config(kDepVocab));
   save_safetensors(w.full_dir + "/model.safetensors", full, {{"format", "pt"}});
   fs::copy_file(fixture("qwen2.5-tokenizer/dep-tokenizer.json"), w.full_dir + "/tokenizer.json");
 

@@ -27,49 +27,19 @@
 #include "dep/trainer.h"
 #include "dep/validation_meteor.h"
 #include "test_paths.h"
+#include "tiny_qwen2.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int64_t kHidden = 32;
 constexpr int64_t kDepVocab = 151685;  // len(DEP tokenizer)
 constexpr int64_t kEmbeddingDim = 16;
 
 void write_decoder(const std::string& dir, uint64_t seed) {
   fs::create_directories(dir);
-  const nlohmann::json config = {{"architectures", {"Qwen2ForCausalLM"}}, {"model_type", "qwen2"},
-                                 {"hidden_act", "silu"},                  {"vocab_size", kDepVocab},
-                                 {"hidden_size", kHidden},                {"intermediate_size", 64},
-                                 {"num_hidden_layers", 2},                {"num_attention_heads", 4},
-                                 {"num_key_value_heads", 2},              {"max_position_embeddings", 32768},
-                                 {"rope_theta", 1000000.0},               {"rms_norm_eps", 1e-6},
-                                 {"tie_word_embeddings", false},          {"torch_dtype", "float32"},
-                                 {"bos_token_id", 151643},                {"eos_token_id", 151645}};
-  dep::write_file_atomic(dir + "/config.json", config.dump(2));
-  auto gen = at::detail::createCPUGenerator(seed);
-  auto randn = [&](std::vector<int64_t> shape, double std) {
-    return at::normal(0.0, std, shape, gen, torch::TensorOptions().dtype(torch::kFloat32));
-  };
-  dep::NamedTensors t;
-  t.emplace_back("model.embed_tokens.weight", randn({kDepVocab, kHidden}, 1.0));
-  for (int i = 0; i < 2; ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
-    t.emplace_back(p + "input_layernorm.weight", torch::ones({kHidden}));
-    t.emplace_back(p + "self_attn.q_proj.weight", randn({kHidden, kHidden}, 0.2));
-    t.emplace_back(p + "self_attn.q_proj.bias", randn({kHidden}, 0.1));
-    t.emplace_back(p + "self_attn.k_proj.weight", randn({16, kHidden}, 0.2));
-    t.emplace_back(p + "self_attn.k_proj.bias", randn({16}, 0.1));
-    t.emplace_back(p + "self_attn.v_proj.weight", randn({16, kHidden}, 0.2));
-    t.emplace_back(p + "self_attn.v_proj.bias", randn({16}, 0.1));
-    t.emplace_back(p + "self_attn.o_proj.weight", randn({kHidden, kHidden}, 0.2));
-    t.emplace_back(p + "post_attention_layernorm.weight", torch::ones({kHidden}));
-    t.emplace_back(p + "mlp.gate_proj.weight", randn({64, kHidden}, 0.2));
-    t.emplace_back(p + "mlp.up_proj.weight", randn({64, kHidden}, 0.2));
-    t.emplace_back(p + "mlp.down_proj.weight", randn({kHidden, 64}, 0.2));
-  }
-  t.emplace_back("model.norm.weight", torch::ones({kHidden}));
-  t.emplace_back("lm_head.weight", randn({kDepVocab, kHidden}, 0.5));
+  dep::write_file_atomic(dir + "/config.json", dep::test::tiny_qwen2_config(kDepVocab).dump(2));
+  const auto t = dep::test::random_tiny_qwen2(kDepVocab, seed);
   dep::save_safetensors(dir + "/model.safetensors", t, {{"format", "pt"}});
   fs::copy_file(dep::test::fixture("qwen2.5-tokenizer/dep-tokenizer.json"), dir + "/tokenizer.json");
 }
