@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "dep/generate.h"
 #include "dep/qwen2.h"
 #include "dep/tensor_io.h"
@@ -19,10 +21,12 @@ std::string venv_python() {
   return std::string(venv != nullptr && *venv != '\0' ? venv : DEP_SOURCE_DIR "/.venv") + "/bin/python3";
 }
 
-// Runs the reference script once per test process; returns the directory of model folders.
+// Runs the reference script once per test process; returns the directory of model folders. The
+// directory is per process: ctest -j runs this binary's cases side by side, and one process must
+// not read the manifest while another rewrites it.
 const std::string& hf_models() {
   static const std::string dir = [] {
-    const std::string out = dep::test::scratch_dir("hf-qwen2");
+    const std::string out = dep::test::scratch_dir("hf-qwen2-" + std::to_string(::getpid()));
     const std::string cmd = venv_python() + " " DEP_SOURCE_DIR "/tests/model/hf_qwen2_reference.py " + out +
                             " 1234 > " + out + "/log.txt 2>&1";
     if (std::system(cmd.c_str()) != 0) FAIL("reference script failed: " << cmd << " (see " << out << "/log.txt)");
