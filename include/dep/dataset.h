@@ -28,6 +28,10 @@ struct UserRow {
   int64_t line = 0;  // 1-based line in its file, for messages
 };
 
+// The row's reviews oldest first — the profile stably sorted by timestamp, then the target — the
+// order in which dep-embed keys a user's review embeddings (row k = k-th review).
+std::vector<const Review*> reviews_oldest_first(const UserRow& row);
+
 // An item of DPL-meta.
 struct ItemMeta {
   std::string title;

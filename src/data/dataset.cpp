@@ -15,6 +15,14 @@
 
 namespace dep {
 
+std::vector<const Review*> reviews_oldest_first(const UserRow& row) {
+  std::vector<const Review*> out;
+  for (const auto& review : row.profile) out.push_back(&review);
+  std::stable_sort(out.begin(), out.end(), [](const Review* a, const Review* b) { return a->timestamp < b->timestamp; });
+  out.push_back(&row.data);
+  return out;
+}
+
 void ReadReport::note(const std::string& problem) {
   if (problems.size() < kMaxProblems) problems.push_back(problem);
 }

@@ -48,13 +48,9 @@ std::string dpl_review_key(const std::string& category, const std::string& user_
 std::vector<KeyedText> dpl_texts_to_embed(const std::vector<UserRow>& rows, const std::string& category) {
   std::vector<KeyedText> out;
   for (const auto& row : rows) {
-    std::vector<const Review*> profile;
-    for (const auto& review : row.profile) profile.push_back(&review);
-    std::stable_sort(profile.begin(), profile.end(),
-                     [](const Review* a, const Review* b) { return a->timestamp < b->timestamp; });
     int64_t k = 0;
-    for (const Review* review : profile) out.push_back({dpl_review_key(category, row.user_id, k++), review->text});
-    out.push_back({dpl_review_key(category, row.user_id, k), row.data.text});
+    for (const Review* review : reviews_oldest_first(row))
+      out.push_back({dpl_review_key(category, row.user_id, k++), review->text});
   }
   return out;
 }

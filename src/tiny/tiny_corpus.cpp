@@ -17,22 +17,12 @@ const ItemMeta& meta_of(const DepData& split, const std::string& asin) {
   return it->second;
 }
 
-// The row's reviews in time order: the profile (oldest first, stably sorted by timestamp as the
-// embedding store keys them), then the row's target.
-std::vector<const Review*> reviews_of(const UserRow& row) {
-  std::vector<const Review*> out;
-  for (const auto& r : row.profile) out.push_back(&r);
-  std::stable_sort(out.begin(), out.end(), [](const Review* a, const Review* b) { return a->timestamp < b->timestamp; });
-  out.push_back(&row.data);
-  return out;
-}
-
 }  // namespace
 
 std::vector<std::string> tokenizer_corpus(const DepData& split) {
   std::vector<std::string> texts = {system_prompt(PromptVariant::kDep), system_prompt(PromptVariant::kItemOnly)};
   for (const auto& sr : split.rows) {
-    const auto reviews = reviews_of(sr.row);
+    const auto reviews = reviews_oldest_first(sr.row);
     for (size_t i = 0; i < reviews.size(); ++i) {
       const Review& r = *reviews[i];
       const ItemMeta& item = meta_of(split, r.asin);
@@ -52,7 +42,7 @@ std::vector<LmExample> pretraining_examples(const DepData& split, const Pretrain
   const std::string dep_system = system_prompt(PromptVariant::kDep);
   std::vector<LmExample> out;
   for (const auto& sr : split.rows) {
-    const auto reviews = reviews_of(sr.row);
+    const auto reviews = reviews_oldest_first(sr.row);
     const float* user_rows = nullptr;
     int64_t stored = 0;
     if (embeddings) {
