@@ -82,10 +82,10 @@ GenerationRequest ReviewGenerator::base_request(const DepSample& sample) const {
 
 GenerationRequest ReviewGenerator::request_without_soft_prompts(const DepSample& sample) const {
   // A placeholder without a vector would be read as its token row: the prompt needs an adapter.
-  for (auto p : sample.his_positions)
-    if (p >= 0) fail("sample " + sample.sample_id, placeholder_error());
-  for (auto p : sample.diff_positions)
-    if (p >= 0) fail("sample " + sample.sample_id, placeholder_error());
+  for (const auto* positions : {&sample.his_positions, &sample.diff_positions}) {
+    for (auto p : *positions)
+      if (p >= 0) fail("sample " + sample.sample_id, placeholder_error());
+  }
   return base_request(sample);
 }
 
