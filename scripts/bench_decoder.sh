@@ -24,13 +24,8 @@ BATCHES="${BATCHES:-1 8}"
 BENCH="$BUILD/bin/decoder_bench"
 [ -x "$BENCH" ] || { echo "missing $BENCH: build the decoder_bench target first" >&2; exit 2; }
 
-MODELS="$BUILD/bench-models"
-MODEL="$MODELS/qwen2.5-0.5B-random"
-[ "$LAYERS" != 0 ] && MODEL="$MODEL-${LAYERS}l"
-if [ ! -f "$MODEL/model.safetensors" ]; then
-  mkdir -p "$MODELS"
-  "$PY" "$ROOT/../shared/bench/make_random_qwen2.py" "$MODEL" --size 0.5B --layers "$LAYERS"
-fi
+source "$ROOT/scripts/random_qwen2_model.sh"
+MODEL="$(random_qwen2_model "$PY" "$BUILD/bench-models" "$LAYERS")"
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT

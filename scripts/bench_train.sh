@@ -34,12 +34,8 @@ HF_HEAD="${HF_HEAD:-all labels}"
 BENCH="$BUILD/bin/train_bench"
 [ -x "$BENCH" ] || { echo "missing $BENCH: build the train_bench target first" >&2; exit 2; }
 
-MODEL="$MODELS/qwen2.5-0.5B-random"
-[ "$LAYERS" != 0 ] && MODEL="$MODEL-${LAYERS}l"
-if [ ! -f "$MODEL/model.safetensors" ]; then
-  mkdir -p "$MODELS"
-  "$PY" "$ROOT/../shared/bench/make_random_qwen2.py" "$MODEL" --size 0.5B --layers "$LAYERS"
-fi
+source "$ROOT/scripts/random_qwen2_model.sh"
+MODEL="$(random_qwen2_model "$PY" "$MODELS" "$LAYERS")"
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
