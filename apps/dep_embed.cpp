@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "dep/app.h"
-#include "dep/config.h"
-#include "dep/embedding_store.h"
-#include "dep/interrupt.h"
+#include "dep/core/app.h"
+#include "dep/core/config.h"
+#include "dep/embed/embedding_store.h"
+#include "dep/core/interrupt.h"
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {

@@ -5,13 +5,13 @@
 #include <cstdio>
 #include <memory>
 
-#include "dep/app.h"
-#include "dep/bert_scorer.h"
-#include "dep/atomic_file.h"
-#include "dep/bleu.h"
-#include "dep/error.h"
-#include "dep/eval_report.h"
-#include "dep/progress.h"
+#include "dep/core/app.h"
+#include "dep/metrics/bert_scorer.h"
+#include "dep/core/atomic_file.h"
+#include "dep/metrics/bleu.h"
+#include "dep/core/error.h"
+#include "dep/metrics/eval_report.h"
+#include "dep/core/progress.h"
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {

@@ -7,12 +7,12 @@
 
 #include <cstdio>
 
-#include "dep/app.h"
-#include "dep/config.h"
-#include "dep/generate_config.h"
-#include "dep/generation_output.h"
-#include "dep/generation_run.h"
-#include "dep/interrupt.h"
+#include "dep/core/app.h"
+#include "dep/core/config.h"
+#include "dep/generate/generate_config.h"
+#include "dep/generate/generation_output.h"
+#include "dep/generate/generation_run.h"
+#include "dep/core/interrupt.h"
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {

@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <map>
 
-#include "dep/app.h"
-#include "dep/model_config.h"
-#include "dep/safetensors.h"
+#include "dep/core/app.h"
+#include "dep/core/model_config.h"
+#include "dep/core/safetensors.h"
 
 namespace {
 

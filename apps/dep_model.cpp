@@ -5,12 +5,12 @@
 
 #include <memory>
 
-#include "dep/app.h"
-#include "dep/embed_file.h"
-#include "dep/error.h"
-#include "dep/generate.h"
-#include "dep/qwen2.h"
-#include "dep/tensor_io.h"
+#include "dep/core/app.h"
+#include "dep/embed/embed_file.h"
+#include "dep/core/error.h"
+#include "dep/decoder/engine.h"
+#include "dep/decoder/qwen2.h"
+#include "dep/torch/tensor_io.h"
 
 namespace {
 

@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "dep/app.h"
-#include "dep/error.h"
-#include "dep/tokenizer.h"
+#include "dep/core/app.h"
+#include "dep/core/error.h"
+#include "dep/text/tokenizer.h"
 
 namespace {
 

@@ -4,12 +4,12 @@
 #include <cstdio>
 #include <memory>
 
-#include "dep/app.h"
-#include "dep/config.h"
-#include "dep/error.h"
-#include "dep/train_config.h"
-#include "dep/trainer.h"
-#include "dep/validation_meteor.h"
+#include "dep/core/app.h"
+#include "dep/core/config.h"
+#include "dep/core/error.h"
+#include "dep/train/train_config.h"
+#include "dep/train/trainer.h"
+#include "dep/train/validation_meteor.h"
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {

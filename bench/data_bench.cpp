@@ -13,13 +13,13 @@
 #include <filesystem>
 #include <thread>
 
-#include "dep/app.h"
-#include "dep/atomic_file.h"
-#include "dep/config.h"
-#include "dep/data_tokenizer.h"
-#include "dep/dep_dataset.h"
-#include "dep/sample_builder.h"
-#include "dep/synthetic_data.h"
+#include "dep/core/app.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/config.h"
+#include "dep/data/data_tokenizer.h"
+#include "dep/data/dep_dataset.h"
+#include "dep/data/sample_builder.h"
+#include "dep/data/synthetic_data.h"
 
 namespace {
 

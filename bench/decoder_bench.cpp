@@ -7,10 +7,10 @@
 #include <chrono>
 #include <cstdio>
 
-#include "dep/app.h"
-#include "dep/generate.h"
-#include "dep/qwen2.h"
-#include "dep/tensor_io.h"
+#include "dep/core/app.h"
+#include "dep/decoder/engine.h"
+#include "dep/decoder/qwen2.h"
+#include "dep/torch/tensor_io.h"
 
 namespace {
 

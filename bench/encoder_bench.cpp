@@ -9,10 +9,10 @@
 #include <cstdio>
 #include <ctime>
 
-#include "dep/app.h"
-#include "dep/tensor_io.h"
-#include "dep/text_embedder.h"
-#include "dep/xlmr.h"
+#include "dep/core/app.h"
+#include "dep/torch/tensor_io.h"
+#include "dep/embed/text_embedder.h"
+#include "dep/embed/xlmr.h"
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {

@@ -9,11 +9,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "dep/app.h"
-#include "dep/dep_sample.h"
-#include "dep/generate.h"
-#include "dep/qwen2.h"
-#include "dep/tensor_io.h"
+#include "dep/core/app.h"
+#include "dep/data/dep_sample.h"
+#include "dep/decoder/engine.h"
+#include "dep/decoder/qwen2.h"
+#include "dep/torch/tensor_io.h"
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {

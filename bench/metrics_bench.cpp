@@ -7,14 +7,14 @@
 #include <chrono>
 #include <cstdio>
 
-#include "dep/app.h"
-#include "dep/bleu.h"
-#include "dep/eval_report.h"
-#include "dep/meteor.h"
-#include "dep/punkt.h"
-#include "dep/rouge.h"
-#include "dep/word_tokenizer.h"
-#include "dep/wordnet.h"
+#include "dep/core/app.h"
+#include "dep/metrics/bleu.h"
+#include "dep/metrics/eval_report.h"
+#include "dep/metrics/meteor.h"
+#include "dep/metrics/punkt.h"
+#include "dep/metrics/rouge.h"
+#include "dep/metrics/word_tokenizer.h"
+#include "dep/metrics/wordnet.h"
 
 namespace {
 

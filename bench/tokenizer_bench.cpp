@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "dep/app.h"
-#include "dep/atomic_file.h"
-#include "dep/bpe_tokenizer.h"
+#include "dep/core/app.h"
+#include "dep/core/atomic_file.h"
+#include "dep/text/bpe_tokenizer.h"
 
 namespace {
 

@@ -14,14 +14,14 @@
 #include <cstdio>
 #include <memory>
 
-#include "dep/app.h"
-#include "dep/dep_batch.h"
-#include "dep/dep_model.h"
-#include "dep/error.h"
-#include "dep/qwen2.h"
-#include "dep/tensor_io.h"
-#include "dep/train_config.h"
-#include "dep/trainer.h"
+#include "dep/core/app.h"
+#include "dep/adapter/dep_batch.h"
+#include "dep/adapter/dep_model.h"
+#include "dep/core/error.h"
+#include "dep/decoder/qwen2.h"
+#include "dep/torch/tensor_io.h"
+#include "dep/train/train_config.h"
+#include "dep/train/trainer.h"
 
 namespace {
 

@@ -5,5 +5,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DEP_BUILD_DIR:-$root/build}"
 venv="${DEP_VENV:-$root/.venv}"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DDEP_TORCH="${DEP_TORCH:-pypi}" -DDEP_PYTHON="$venv/bin/python3" "$@"
+  -DDEP_PYTHON="$venv/bin/python3" "$@"
 cmake --build "$build" --parallel "${DEP_JOBS:-$(nproc)}"

@@ -1,12 +1,12 @@
 // Collation of DepSamples: the reference left-pads (tokenizer padding_side="left", DEP.md §7–8).
-#include "dep/dep_batch.h"
+#include "dep/adapter/dep_batch.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <string>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

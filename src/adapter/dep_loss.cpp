@@ -1,9 +1,9 @@
 // The loss terms, computed in fp32 whatever dtype the frozen LLM runs in.
-#include "dep/dep_loss.h"
+#include "dep/adapter/dep_loss.h"
 
 #include <torch/torch.h>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

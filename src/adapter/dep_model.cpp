@@ -1,15 +1,15 @@
 // The adapter module, soft-prompt injection, the DEP forward with its loss, adapter files.
-#include "dep/dep_model.h"
+#include "dep/adapter/dep_model.h"
 
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "dep/config.h"
-#include "dep/error.h"
-#include "dep/qwen2.h"
-#include "dep/safetensors.h"
+#include "dep/core/config.h"
+#include "dep/core/error.h"
+#include "dep/decoder/qwen2.h"
+#include "dep/core/safetensors.h"
 
 namespace dep {
 

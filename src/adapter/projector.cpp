@@ -1,5 +1,5 @@
 // Projector MLP: Linear → exact GELU → Linear, no activation on the output (it is an embedding).
-#include "dep/projector.h"
+#include "dep/adapter/projector.h"
 
 #include <torch/nn/functional/activation.h>
 

@@ -1,5 +1,5 @@
 // Sparse autoencoder: exact (erf) GELU after both linear layers, as nn.GELU() in the reference.
-#include "dep/sae.h"
+#include "dep/adapter/sae.h"
 
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/linear.h>

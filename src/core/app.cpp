@@ -1,5 +1,5 @@
 // Error-to-exit-code mapping and logging set-up shared by the mains.
-#include "dep/app.h"
+#include "dep/core/app.h"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <exception>
 
-#include "dep/error.h"
-#include "dep/interrupt.h"
+#include "dep/core/error.h"
+#include "dep/core/interrupt.h"
 
 namespace dep {
 

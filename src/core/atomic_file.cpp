@@ -1,5 +1,5 @@
 // POSIX implementation of atomic file replacement.
-#include "dep/atomic_file.h"
+#include "dep/core/atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 namespace {

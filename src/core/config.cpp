@@ -1,11 +1,11 @@
 // Type checks, bounds, unknown-key detection and overrides for typed JSON configs.
-#include "dep/config.h"
+#include "dep/core/config.h"
 
 #include <algorithm>
 #include <sstream>
 
-#include "dep/atomic_file.h"
-#include "dep/error.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
 
 namespace dep {
 namespace {

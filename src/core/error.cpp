@@ -1,5 +1,5 @@
 // dep::Error formatting: "where: what" in one line.
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 namespace {

@@ -1,10 +1,10 @@
 // Signal handlers only set an atomic flag; all real work happens on the polling side.
-#include "dep/interrupt.h"
+#include "dep/core/interrupt.h"
 
 #include <atomic>
 #include <csignal>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 namespace {

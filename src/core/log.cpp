@@ -1,5 +1,5 @@
 // The torch-free side of dep::log: forwards to spdlog.
-#include "dep/log.h"
+#include "dep/core/log.h"
 
 #include <spdlog/spdlog.h>
 

@@ -1,10 +1,10 @@
 // config.json parsing for Qwen2 and XLM-RoBERTa, expected tensor tables, tensor checks.
-#include "dep/model_config.h"
+#include "dep/core/model_config.h"
 
 #include <filesystem>
 
-#include "dep/config.h"
-#include "dep/error.h"
+#include "dep/core/config.h"
+#include "dep/core/error.h"
 
 namespace dep {
 namespace {

@@ -1,5 +1,5 @@
 // Progress rendering: a redrawn bar on a terminal, periodic spdlog lines elsewhere.
-#include "dep/progress.h"
+#include "dep/core/progress.h"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>

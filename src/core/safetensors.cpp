@@ -1,5 +1,5 @@
 // safetensors reader (mmap + validation) and writer; the rules follow models.md §D.3.
-#include "dep/safetensors.h"
+#include "dep/core/safetensors.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -12,8 +12,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "dep/atomic_file.h"
-#include "dep/error.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
 
 namespace dep {
 namespace {

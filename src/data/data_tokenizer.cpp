@@ -1,8 +1,8 @@
 // DEP tokenizer loading for the data pipeline (see data_tokenizer.h).
-#include "dep/data_tokenizer.h"
+#include "dep/data/data_tokenizer.h"
 
-#include "dep/dep_sample.h"
-#include "dep/error.h"
+#include "dep/data/dep_sample.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

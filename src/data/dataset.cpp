@@ -1,5 +1,5 @@
 // Reading DPL JSONL splits and meta with per-line validation (see dataset.h).
-#include "dep/dataset.h"
+#include "dep/data/dataset.h"
 
 #include <charconv>
 #include <cmath>
@@ -10,7 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 #include "fast_row_parser.h"
 
 namespace dep {

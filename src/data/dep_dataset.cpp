@@ -1,9 +1,9 @@
 // Loading a DEP split (see dep_dataset.h).
-#include "dep/dep_dataset.h"
+#include "dep/data/dep_dataset.h"
 
 #include <filesystem>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

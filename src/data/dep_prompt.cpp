@@ -1,7 +1,7 @@
 // DEP prompt text (see dep_prompt.h).
-#include "dep/dep_prompt.h"
+#include "dep/data/dep_prompt.h"
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

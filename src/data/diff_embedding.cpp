@@ -1,5 +1,5 @@
 // Difference-aware embeddings (see diff_embedding.h).
-#include "dep/diff_embedding.h"
+#include "dep/data/diff_embedding.h"
 
 #include <algorithm>
 #include <cmath>

@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-#include "dep/dataset.h"
+#include "dep/data/dataset.h"
 
 namespace dep::detail {
 

@@ -1,9 +1,9 @@
 // Peer pool and slot choice (see peers.h).
-#include "dep/peers.h"
+#include "dep/data/peers.h"
 
 #include <algorithm>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

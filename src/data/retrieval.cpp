@@ -1,12 +1,12 @@
 // History retrieval orders (see retrieval.h).
-#include "dep/retrieval.h"
+#include "dep/data/retrieval.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
-#include "dep/error.h"
-#include "dep/splits.h"
+#include "dep/core/error.h"
+#include "dep/data/splits.h"
 
 namespace dep {
 

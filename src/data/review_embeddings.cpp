@@ -1,7 +1,7 @@
 // The in-memory review embedding source (see review_embeddings.h).
-#include "dep/review_embeddings.h"
+#include "dep/data/review_embeddings.h"
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

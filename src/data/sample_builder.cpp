@@ -1,5 +1,5 @@
 // DEP sample construction (see sample_builder.h).
-#include "dep/sample_builder.h"
+#include "dep/data/sample_builder.h"
 
 #include <algorithm>
 #include <atomic>
@@ -10,7 +10,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

@@ -1,9 +1,9 @@
 // DEP split construction (see splits.h).
-#include "dep/splits.h"
+#include "dep/data/splits.h"
 
 #include <unordered_map>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

@@ -1,5 +1,5 @@
 // Synthetic DPL-schema data with learnable per-user styles (see synthetic_data.h).
-#include "dep/synthetic_data.h"
+#include "dep/data/synthetic_data.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "dep/atomic_file.h"
-#include "dep/error.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

@@ -1,7 +1,7 @@
 // Cross-field checks of the dep-embed config (see embed_config.h).
-#include "dep/embed_config.h"
+#include "dep/embed/embed_config.h"
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

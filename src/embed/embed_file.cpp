@@ -1,11 +1,11 @@
 // `dep-model embed`: safetensors in, encoder outputs out (see embed_file.h).
-#include "dep/embed_file.h"
+#include "dep/embed/embed_file.h"
 
 #include <torch/torch.h>
 
-#include "dep/error.h"
-#include "dep/tensor_io.h"
-#include "dep/xlmr.h"
+#include "dep/core/error.h"
+#include "dep/torch/tensor_io.h"
+#include "dep/embed/xlmr.h"
 
 namespace dep {
 namespace {

@@ -8,15 +8,15 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "dep/atomic_file.h"
-#include "dep/embedding_store.h"
-#include "dep/error.h"
-#include "dep/interrupt.h"
-#include "dep/progress.h"
-#include "dep/tensor_io.h"
-#include "dep/text_embedder.h"
-#include "dep/xlmr.h"
-#include "dep/log.h"
+#include "dep/core/atomic_file.h"
+#include "dep/embed/embedding_store.h"
+#include "dep/core/error.h"
+#include "dep/core/interrupt.h"
+#include "dep/core/progress.h"
+#include "dep/torch/tensor_io.h"
+#include "dep/embed/text_embedder.h"
+#include "dep/embed/xlmr.h"
+#include "dep/core/log.h"
 #include "store_format.h"
 
 namespace dep {

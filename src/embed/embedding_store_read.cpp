@@ -2,9 +2,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "dep/atomic_file.h"
-#include "dep/embedding_store.h"
-#include "dep/error.h"
+#include "dep/core/atomic_file.h"
+#include "dep/embed/embedding_store.h"
+#include "dep/core/error.h"
 #include "store_format.h"
 
 namespace dep {

@@ -1,12 +1,12 @@
 // Readers for the embedding store's input (see keyed_text.h).
-#include "dep/keyed_text.h"
+#include "dep/embed/keyed_text.h"
 
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

@@ -1,10 +1,10 @@
 // Length-bucketed batch planning (see length_batching.h).
-#include "dep/length_batching.h"
+#include "dep/embed/length_batching.h"
 
 #include <algorithm>
 #include <numeric>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "dep/embedding_store.h"
-#include "dep/error.h"
+#include "dep/embed/embedding_store.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

@@ -1,11 +1,11 @@
 // Tokenize, bucket by length, encode, restore order (see text_embedder.h).
-#include "dep/text_embedder.h"
+#include "dep/embed/text_embedder.h"
 
 #include <torch/torch.h>
 
-#include "dep/error.h"
-#include "dep/unigram_tokenizer.h"
-#include "dep/log.h"
+#include "dep/core/error.h"
+#include "dep/text/unigram_tokenizer.h"
+#include "dep/core/log.h"
 
 namespace dep {
 

@@ -1,6 +1,6 @@
 // The XLM-RoBERTa forward pass (models.md §C.2–C.3): embeddings with padding-aware position ids,
 // post-LN encoder layers with exact-erf GELU and a padding-only bidirectional mask.
-#include "dep/xlmr.h"
+#include "dep/embed/xlmr.h"
 
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <limits>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 
@@ -35,15 +35,7 @@ torch::Tensor XlmrEncoder::layer(const XlmrLayerWeights& w, const torch::Tensor&
   const int64_t heads = config_.num_attention_heads, head_dim = H / heads;
   const torch::Tensor qkv = torch::linear(x, w.qkv_weight, w.qkv_bias).view({B, T, 3, heads, head_dim}).permute({2, 0, 3, 1, 4});
   // Scaled dot-product attention with the default 1/sqrt(head_dim) scale; masked keys get zero weight.
-#if TORCH_VERSION_MAJOR >= 2
   const torch::Tensor context = at::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], keep);
-#else
-  // LibTorch 1.13 has no public SDPA: the same math by hand.
-  const torch::Tensor scores = torch::matmul(qkv[0], qkv[1].transpose(-2, -1)) / std::sqrt(static_cast<double>(head_dim));
-  const torch::Tensor context =
-      torch::matmul(torch::softmax(scores.masked_fill(keep.logical_not(), -std::numeric_limits<float>::infinity()), -1),
-                    qkv[2]);
-#endif
   const torch::Tensor merged = context.transpose(1, 2).reshape({B, T, H});
   const torch::Tensor a = torch::layer_norm(torch::linear(merged, w.attn_out_weight, w.attn_out_bias) + x, {H},
                                             w.attn_norm_weight, w.attn_norm_bias, config_.layer_norm_eps);

@@ -6,11 +6,11 @@
 #include <map>
 #include <set>
 
-#include "dep/atomic_file.h"
-#include "dep/error.h"
-#include "dep/safetensors.h"
-#include "dep/tensor_io.h"
-#include "dep/xlmr.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
+#include "dep/core/safetensors.h"
+#include "dep/torch/tensor_io.h"
+#include "dep/embed/xlmr.h"
 
 namespace dep {
 namespace {

@@ -1,6 +1,6 @@
 // Loading a DEP checkpoint for generation: layout detection, adapter shape inference and the
 // three bad-input errors (missing adapter tensors, wrong hidden size, tokenizer without DEP tokens).
-#include "dep/generation_model.h"
+#include "dep/generate/generation_model.h"
 
 #include <torch/torch.h>
 
@@ -8,12 +8,12 @@
 #include <optional>
 #include <set>
 
-#include "dep/data_tokenizer.h"
-#include "dep/dep_sample.h"
-#include "dep/error.h"
-#include "dep/tensor_io.h"
+#include "dep/data/data_tokenizer.h"
+#include "dep/data/dep_sample.h"
+#include "dep/core/error.h"
+#include "dep/torch/tensor_io.h"
 #include "hashing.h"
-#include "dep/log.h"
+#include "dep/core/log.h"
 
 namespace dep {
 

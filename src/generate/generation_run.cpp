@@ -1,23 +1,23 @@
 // The dep-generate run loop (see generation_run.h).
-#include "dep/generation_run.h"
+#include "dep/generate/generation_run.h"
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
 
-#include "dep/atomic_file.h"
-#include "dep/data_tokenizer.h"
-#include "dep/dep_dataset.h"
-#include "dep/embedding_source.h"
-#include "dep/embedding_store.h"
-#include "dep/error.h"
-#include "dep/generation_model.h"
-#include "dep/interrupt.h"
-#include "dep/log.h"
-#include "dep/progress.h"
-#include "dep/review_generator.h"
-#include "dep/sample_builder.h"
+#include "dep/core/atomic_file.h"
+#include "dep/data/data_tokenizer.h"
+#include "dep/data/dep_dataset.h"
+#include "dep/generate/embedding_source.h"
+#include "dep/embed/embedding_store.h"
+#include "dep/core/error.h"
+#include "dep/generate/generation_model.h"
+#include "dep/core/interrupt.h"
+#include "dep/core/log.h"
+#include "dep/core/progress.h"
+#include "dep/generate/review_generator.h"
+#include "dep/data/sample_builder.h"
 #include "hashing.h"
 
 namespace fs = std::filesystem;

@@ -1,13 +1,13 @@
 // Samples → adapter soft prompts → engine requests → decoded reviews (see review_generator.h).
-#include "dep/review_generator.h"
+#include "dep/generate/review_generator.h"
 
 #include <torch/torch.h>
 
 #include <cstring>
 
-#include "dep/error.h"
-#include "dep/unicode.h"
-#include "dep/utf8.h"
+#include "dep/core/error.h"
+#include "dep/text/unicode.h"
+#include "dep/text/utf8.h"
 #include "hashing.h"
 
 namespace dep {

@@ -1,11 +1,11 @@
 // bert_score's greedy_cos_idf in float32 for one pair and over batches (see bertscore.h).
-#include "dep/bertscore.h"
+#include "dep/metrics/bertscore.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

@@ -1,12 +1,12 @@
 // sacreBLEU 2.6.0 BLEU: 13a tokenization, n-gram statistics and the exp-smoothed score.
-#include "dep/bleu.h"
+#include "dep/metrics/bleu.h"
 
 #include <cmath>
 #include <cstdint>
 #include <map>
 #include <unordered_map>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 #include "python_text.h"
 #include "regex.h"
 

@@ -1,16 +1,16 @@
 // dep-eval's inputs, per-sample scoring and per-category aggregation (see eval_report.h).
-#include "dep/eval_report.h"
+#include "dep/metrics/eval_report.h"
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 
-#include "dep/atomic_file.h"
-#include "dep/bleu.h"
-#include "dep/error.h"
-#include "dep/meteor.h"
-#include "dep/rouge.h"
+#include "dep/core/atomic_file.h"
+#include "dep/metrics/bleu.h"
+#include "dep/core/error.h"
+#include "dep/metrics/meteor.h"
+#include "dep/metrics/rouge.h"
 #include "python_text.h"
 
 namespace dep {

@@ -1,13 +1,13 @@
 // nltk 3.8 METEOR: each stage scans hypothesis words from the last to the first and matches each
 // to the last still-unmatched reference word that fits; matches are then sorted by hypothesis
 // position and counted into chunks.
-#include "dep/meteor.h"
+#include "dep/metrics/meteor.h"
 
 #include <algorithm>
 #include <cmath>
 #include <utility>
 
-#include "dep/porter_stemmer.h"
+#include "dep/metrics/porter_stemmer.h"
 #include "python_text.h"
 
 namespace dep {

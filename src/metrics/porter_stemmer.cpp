@@ -1,6 +1,6 @@
 // nltk's Porter stemmer (NLTK_EXTENSIONS) on code points: the paper's five steps plus nltk's
 // irregular-form pool and its modified rules (ies/ied, y->i, alli, fulli, logi, 2-letter cvc).
-#include "dep/porter_stemmer.h"
+#include "dep/metrics/porter_stemmer.h"
 
 #include <unordered_map>
 

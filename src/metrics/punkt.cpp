@@ -1,14 +1,14 @@
 // nltk 3.8.1 Punkt sentence tokenizer (English language variables) on UTF-8 byte offsets:
 // candidate ends from the period-context regex, a two-pass token annotation of each candidate's
 // context, and boundary realignment for closing quotes and brackets.
-#include "dep/punkt.h"
+#include "dep/metrics/punkt.h"
 
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
-#include "dep/atomic_file.h"
-#include "dep/error.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
 #include "python_text.h"
 #include "regex.h"
 

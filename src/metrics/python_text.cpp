@@ -3,7 +3,7 @@
 
 #include <utf8proc.h>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep::metrics_detail {
 

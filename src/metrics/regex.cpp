@@ -4,7 +4,7 @@
 
 #include <pcre2.h>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep::metrics_detail {
 

@@ -1,12 +1,12 @@
 // ROUGE-1/ROUGE-L per rouge_score 0.1.2 and its bootstrap aggregation (numpy legacy RNG draws).
-#include "dep/rouge.h"
+#include "dep/metrics/rouge.h"
 
 #include <algorithm>
 #include <map>
 #include <random>
 #include <unordered_map>
 
-#include "dep/porter_stemmer.h"
+#include "dep/metrics/porter_stemmer.h"
 #include "python_text.h"
 
 namespace dep {

@@ -1,8 +1,8 @@
 // nltk 3.8.1's NLTKWordTokenizer: ordered regex rewrites (quotes, punctuation, brackets, dashes,
 // ending quotes, contractions), then a whitespace split; and word_tokenize on top of Punkt.
-#include "dep/word_tokenizer.h"
+#include "dep/metrics/word_tokenizer.h"
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 #include "python_text.h"
 #include "regex.h"
 

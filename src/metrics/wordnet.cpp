@@ -1,6 +1,6 @@
 // WordNet dictionary files and nltk's morphy. Data files are loaded whole and synset lines are
 // parsed on demand by byte offset, as nltk seeks into them.
-#include "dep/wordnet.h"
+#include "dep/metrics/wordnet.h"
 
 #include <algorithm>
 #include <array>
@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <mutex>
 
-#include "dep/atomic_file.h"
-#include "dep/error.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
 #include "python_text.h"
 
 namespace dep {

@@ -1,14 +1,14 @@
 // Added-token matching (Hugging Face added_vocabulary.rs semantics: leftmost-longest, then the
 // single_word filter and the lstrip/rstrip whitespace absorption).
-#include "dep/added_vocabulary.h"
+#include "dep/text/added_vocabulary.h"
 
 #include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "dep/error.h"
-#include "dep/unicode.h"
-#include "dep/utf8.h"
+#include "dep/core/error.h"
+#include "dep/text/unicode.h"
+#include "dep/text/utf8.h"
 
 namespace dep {
 

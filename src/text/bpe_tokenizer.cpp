@@ -1,6 +1,6 @@
 // Byte-level BPE tokenizer: tokenizer.json loading and validation, the encode pipeline, decoding,
 // run-time special tokens and saving.
-#include "dep/bpe_tokenizer.h"
+#include "dep/text/bpe_tokenizer.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -10,14 +10,14 @@
 #include <unordered_map>
 
 #include "bpe_model.h"
-#include "dep/added_vocabulary.h"
-#include "dep/atomic_file.h"
-#include "dep/byte_level.h"
-#include "dep/config.h"
-#include "dep/error.h"
-#include "dep/normalizer.h"
-#include "dep/tokenizer_regex.h"
-#include "dep/utf8.h"
+#include "dep/text/added_vocabulary.h"
+#include "dep/core/atomic_file.h"
+#include "dep/text/byte_level.h"
+#include "dep/core/config.h"
+#include "dep/core/error.h"
+#include "dep/text/normalizer.h"
+#include "dep/text/tokenizer_regex.h"
+#include "dep/text/utf8.h"
 
 namespace dep {
 

@@ -1,7 +1,7 @@
 // GPT-2 byte-to-unicode table (models.md §B.3).
-#include "dep/byte_level.h"
+#include "dep/text/byte_level.h"
 
-#include "dep/utf8.h"
+#include "dep/text/utf8.h"
 
 namespace dep {
 

@@ -1,7 +1,7 @@
 // ChatML and DEP prompt rendering.
-#include "dep/chat_template.h"
+#include "dep/text/chat_template.h"
 
-#include "dep/bpe_tokenizer.h"
+#include "dep/text/bpe_tokenizer.h"
 
 namespace dep {
 

@@ -1,13 +1,13 @@
 // tokenizer.json normalizer steps.
-#include "dep/normalizer.h"
+#include "dep/text/normalizer.h"
 
 #include <nlohmann/json.hpp>
 
-#include "dep/error.h"
-#include "dep/precompiled_charsmap.h"
-#include "dep/tokenizer_regex.h"
-#include "dep/unicode.h"
-#include "dep/utf8.h"
+#include "dep/core/error.h"
+#include "dep/text/precompiled_charsmap.h"
+#include "dep/text/tokenizer_regex.h"
+#include "dep/text/unicode.h"
+#include "dep/text/utf8.h"
 
 namespace dep {
 

@@ -1,9 +1,9 @@
 // Single-sequence templates of tokenizer.json post-processors.
-#include "dep/post_processor.h"
+#include "dep/text/post_processor.h"
 
 #include <nlohmann/json.hpp>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

@@ -1,11 +1,11 @@
 // sentencepiece precompiled charsmap: darts-clone trie lookup and the grapheme-wise rewrite.
-#include "dep/precompiled_charsmap.h"
+#include "dep/text/precompiled_charsmap.h"
 
 #include <cstring>
 
-#include "dep/error.h"
-#include "dep/unicode.h"
-#include "dep/utf8.h"
+#include "dep/core/error.h"
+#include "dep/text/unicode.h"
+#include "dep/text/utf8.h"
 
 namespace dep {
 

@@ -1,11 +1,11 @@
 // sentencepiece ModelProto reader (protobuf wire format, the fields of sentencepiece_model.proto
 // that tokenization needs) and its conversion to the XLM-RoBERTa tokenizer.json layout.
-#include "dep/sentencepiece_model.h"
+#include "dep/text/sentencepiece_model.h"
 
 #include <cstring>
 
-#include "dep/atomic_file.h"
-#include "dep/error.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

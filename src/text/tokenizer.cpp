@@ -1,14 +1,14 @@
 // Picks BpeTokenizer or UnigramTokenizer for a path and wraps it in the common interface.
-#include "dep/tokenizer.h"
+#include "dep/text/tokenizer.h"
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "dep/bpe_tokenizer.h"
-#include "dep/config.h"
-#include "dep/error.h"
-#include "dep/sentencepiece_model.h"
-#include "dep/unigram_tokenizer.h"
+#include "dep/text/bpe_tokenizer.h"
+#include "dep/core/config.h"
+#include "dep/core/error.h"
+#include "dep/text/sentencepiece_model.h"
+#include "dep/text/unigram_tokenizer.h"
 
 namespace dep {
 

@@ -1,10 +1,10 @@
 // PCRE2 wrapper for tokenizer.json patterns, with Oniguruma's Unicode class semantics.
-#include "dep/tokenizer_regex.h"
+#include "dep/text/tokenizer_regex.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

@@ -1,5 +1,5 @@
 // Unicode normalization, predicates and grapheme clusters on top of utf8proc.
-#include "dep/unicode.h"
+#include "dep/text/unicode.h"
 
 #include <utf8proc.h>
 
@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <memory>
 
-#include "dep/error.h"
-#include "dep/utf8.h"
+#include "dep/core/error.h"
+#include "dep/text/utf8.h"
 
 namespace dep {
 

@@ -1,5 +1,5 @@
 // Unigram tokenizer: tokenizer.json / sentencepiece loading, Metaspace, Viterbi, specials.
-#include "dep/unigram_tokenizer.h"
+#include "dep/text/unigram_tokenizer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,15 +8,15 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "dep/added_vocabulary.h"
-#include "dep/atomic_file.h"
-#include "dep/config.h"
-#include "dep/error.h"
-#include "dep/normalizer.h"
-#include "dep/post_processor.h"
-#include "dep/sentencepiece_model.h"
-#include "dep/tokenizer.h"
-#include "dep/utf8.h"
+#include "dep/text/added_vocabulary.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/config.h"
+#include "dep/core/error.h"
+#include "dep/text/normalizer.h"
+#include "dep/text/post_processor.h"
+#include "dep/text/sentencepiece_model.h"
+#include "dep/text/tokenizer.h"
+#include "dep/text/utf8.h"
 
 namespace dep {
 

@@ -1,5 +1,5 @@
 // UTF-8 decoding with maximal-subpart replacement (Unicode 15, §3.9 "U+FFFD substitution").
-#include "dep/utf8.h"
+#include "dep/text/utf8.h"
 
 #include <cstring>
 

@@ -1,11 +1,11 @@
 // Bridges dep's torch-free safetensors reader/writer to torch::Tensor.
-#include "dep/tensor_io.h"
+#include "dep/torch/tensor_io.h"
 
 #include <torch/torch.h>
 
 #include <thread>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

@@ -1,13 +1,13 @@
 // AdamW in the operation order of torch.optim.adamw._single_tensor_adamw, so a run matches
 // PyTorch's optimizer to rounding; clip_grad_norm follows torch.nn.utils.clip_grad_norm_.
-#include "dep/adamw.h"
+#include "dep/train/adamw.h"
 
 #include <torch/torch.h>
 
 #include <cmath>
 #include <set>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

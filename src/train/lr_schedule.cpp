@@ -1,5 +1,5 @@
 // HF's linear warmup/decay, kept in double like Python's float arithmetic.
-#include "dep/lr_schedule.h"
+#include "dep/train/lr_schedule.h"
 
 #include <algorithm>
 #include <cmath>

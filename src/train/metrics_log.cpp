@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "dep/error.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

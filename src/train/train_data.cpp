@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <memory>
 
-#include "dep/data_tokenizer.h"
-#include "dep/dep_dataset.h"
-#include "dep/embedding_store.h"
-#include "dep/error.h"
-#include "dep/sample_builder.h"
-#include "dep/trainer.h"
-#include "dep/log.h"
+#include "dep/data/data_tokenizer.h"
+#include "dep/data/dep_dataset.h"
+#include "dep/embed/embedding_store.h"
+#include "dep/core/error.h"
+#include "dep/data/sample_builder.h"
+#include "dep/train/trainer.h"
+#include "dep/core/log.h"
 
 namespace dep {
 

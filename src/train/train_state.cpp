@@ -1,14 +1,14 @@
 // Checkpoint directories: every file is written into a hidden temp directory, which is renamed
 // into place only when complete, so a crash never leaves a half checkpoint behind `latest`.
-#include "dep/train_state.h"
+#include "dep/train/train_state.h"
 
 #include <torch/torch.h>
 
 #include <filesystem>
 
-#include "dep/atomic_file.h"
-#include "dep/config.h"
-#include "dep/error.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/config.h"
+#include "dep/core/error.h"
 
 namespace dep {
 

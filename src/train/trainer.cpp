@@ -1,7 +1,7 @@
 // The training loop. Loss normalisation follows the reference (DEP.md §9): the cross-entropy is a
 // token mean over the whole accumulation window (HF's num_items_in_batch) and the SAE term of each
 // micro-batch is added in full (`sum`) or divided by the window's micro-batches (`mean`).
-#include "dep/trainer.h"
+#include "dep/train/trainer.h"
 
 #include <torch/torch.h>
 
@@ -13,15 +13,15 @@
 #include <set>
 #include <algorithm>
 
-#include "dep/adamw.h"
-#include "dep/error.h"
-#include "dep/interrupt.h"
-#include "dep/lr_schedule.h"
-#include "dep/progress.h"
-#include "dep/qwen2.h"
+#include "dep/train/adamw.h"
+#include "dep/core/error.h"
+#include "dep/core/interrupt.h"
+#include "dep/train/lr_schedule.h"
+#include "dep/core/progress.h"
+#include "dep/decoder/qwen2.h"
 #include "resource_usage.h"
 #include "metrics_log.h"
-#include "dep/log.h"
+#include "dep/core/log.h"
 
 namespace dep {
 

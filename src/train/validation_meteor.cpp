@@ -1,21 +1,21 @@
 // Val generations with the current adapter, scored by METEOR (see validation_meteor.h).
-#include "dep/validation_meteor.h"
+#include "dep/train/validation_meteor.h"
 
 #include <torch/torch.h>
 
 #include <chrono>
 
-#include "dep/bpe_tokenizer.h"
-#include "dep/dep_model.h"
-#include "dep/error.h"
-#include "dep/generation_model.h"
-#include "dep/log.h"
-#include "dep/meteor.h"
-#include "dep/punkt.h"
-#include "dep/qwen2.h"
-#include "dep/review_generator.h"
-#include "dep/word_tokenizer.h"
-#include "dep/wordnet.h"
+#include "dep/text/bpe_tokenizer.h"
+#include "dep/adapter/dep_model.h"
+#include "dep/core/error.h"
+#include "dep/generate/generation_model.h"
+#include "dep/core/log.h"
+#include "dep/metrics/meteor.h"
+#include "dep/metrics/punkt.h"
+#include "dep/decoder/qwen2.h"
+#include "dep/generate/review_generator.h"
+#include "dep/metrics/word_tokenizer.h"
+#include "dep/metrics/wordnet.h"
 
 namespace dep {
 

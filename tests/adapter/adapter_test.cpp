@@ -5,8 +5,8 @@
 
 #include <cmath>
 
-#include "dep/dep_model.h"
-#include "dep/error.h"
+#include "dep/adapter/dep_model.h"
+#include "dep/core/error.h"
 #include "test_paths.h"
 
 namespace {

@@ -5,9 +5,9 @@
 
 #include <memory>
 
-#include "dep/dep_model.h"
-#include "dep/qwen2.h"
-#include "dep/tensor_io.h"
+#include "dep/adapter/dep_model.h"
+#include "dep/decoder/qwen2.h"
+#include "dep/torch/tensor_io.h"
 #include "test_paths.h"
 
 namespace {

@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
-#include "dep/dep_loss.h"
-#include "dep/dep_model.h"
-#include "dep/qwen2.h"
-#include "dep/tensor_io.h"
+#include "dep/adapter/dep_loss.h"
+#include "dep/adapter/dep_model.h"
+#include "dep/decoder/qwen2.h"
+#include "dep/torch/tensor_io.h"
 #include "test_paths.h"
 
 TEST_CASE("tiny-qwen2 soft prompt: injected logits, loss and vector gradient match the reference", "[adapter][fixture]") {

@@ -1,8 +1,8 @@
 // Typed configs: unknown keys, wrong types, bounds, overrides and the effective-config dump.
 #include <catch2/catch.hpp>
 
-#include "dep/config.h"
-#include "dep/error.h"
+#include "dep/core/config.h"
+#include "dep/core/error.h"
 
 namespace {
 

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "dep/error.h"
-#include "dep/model_config.h"
+#include "dep/core/error.h"
+#include "dep/core/model_config.h"
 #include "test_paths.h"
 
 TEST_CASE("fixture configs parse with the right sizes", "[model_config]") {

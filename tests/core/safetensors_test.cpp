@@ -6,8 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "dep/error.h"
-#include "dep/safetensors.h"
+#include "dep/core/error.h"
+#include "dep/core/safetensors.h"
 #include "test_paths.h"
 
 using dep::Dtype;

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "dep/dataset.h"
+#include "dep/data/dataset.h"
 #include "test_paths.h"
 
 namespace {

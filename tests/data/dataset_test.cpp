@@ -3,8 +3,8 @@
 
 #include <fstream>
 
-#include "dep/dataset.h"
-#include "dep/error.h"
+#include "dep/data/dataset.h"
+#include "dep/core/error.h"
 #include "test_paths.h"
 
 namespace {

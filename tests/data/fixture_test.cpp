@@ -10,9 +10,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "dep/data_tokenizer.h"
-#include "dep/dep_dataset.h"
-#include "dep/sample_builder.h"
+#include "dep/data/data_tokenizer.h"
+#include "dep/data/dep_dataset.h"
+#include "dep/data/sample_builder.h"
 #include "test_paths.h"
 
 namespace {

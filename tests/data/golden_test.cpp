@@ -6,9 +6,9 @@
 #include <fstream>
 #include <map>
 
-#include "dep/dep_dataset.h"
-#include "dep/error.h"
-#include "dep/sample_builder.h"
+#include "dep/data/dep_dataset.h"
+#include "dep/core/error.h"
+#include "dep/data/sample_builder.h"
 #include "test_paths.h"
 
 namespace {

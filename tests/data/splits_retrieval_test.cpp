@@ -5,11 +5,11 @@
 #include <fstream>
 #include <set>
 
-#include "dep/dep_dataset.h"
-#include "dep/error.h"
-#include "dep/retrieval.h"
-#include "dep/splits.h"
-#include "dep/synthetic_data.h"
+#include "dep/data/dep_dataset.h"
+#include "dep/core/error.h"
+#include "dep/data/retrieval.h"
+#include "dep/data/splits.h"
+#include "dep/data/synthetic_data.h"
 #include "test_paths.h"
 
 namespace {

@@ -11,10 +11,10 @@
 #include <set>
 #include <sstream>
 
-#include "dep/atomic_file.h"
-#include "dep/dep_dataset.h"
-#include "dep/peers.h"
-#include "dep/synthetic_data.h"
+#include "dep/core/atomic_file.h"
+#include "dep/data/dep_dataset.h"
+#include "dep/data/peers.h"
+#include "dep/data/synthetic_data.h"
 #include "test_paths.h"
 
 namespace {

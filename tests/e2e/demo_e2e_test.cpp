@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "dep/config.h"
+#include "dep/core/config.h"
 #include "test_paths.h"
 
 TEST_CASE("DEP beats Non-Perso on the synthetic demo", "[e2e]") {

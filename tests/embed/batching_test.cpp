@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <random>
 
-#include "dep/embed_file.h"
-#include "dep/error.h"
-#include "dep/length_batching.h"
-#include "dep/tensor_io.h"
-#include "dep/text_embedder.h"
+#include "dep/embed/embed_file.h"
+#include "dep/core/error.h"
+#include "dep/embed/length_batching.h"
+#include "dep/torch/tensor_io.h"
+#include "dep/embed/text_embedder.h"
 #include "test_paths.h"
 
 TEST_CASE("length batches cover every sequence once, longest first, within the bounds", "[batching]") {

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <thread>
 
-#include "dep/atomic_file.h"
-#include "dep/error.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
 #include "store_support.h"
 #include "test_paths.h"
 

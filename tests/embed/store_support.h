@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "dep/atomic_file.h"
-#include "dep/tensor_io.h"
+#include "dep/core/atomic_file.h"
+#include "dep/torch/tensor_io.h"
 #include "test_paths.h"
 
 namespace dep::test {

@@ -10,12 +10,12 @@
 #include <fstream>
 #include <set>
 
-#include "dep/config.h"
-#include "dep/embedding_store.h"
-#include "dep/error.h"
-#include "dep/keyed_text.h"
-#include "dep/text_embedder.h"
-#include "dep/xlmr.h"
+#include "dep/core/config.h"
+#include "dep/embed/embedding_store.h"
+#include "dep/core/error.h"
+#include "dep/embed/keyed_text.h"
+#include "dep/embed/text_embedder.h"
+#include "dep/embed/xlmr.h"
 #include "store_support.h"
 #include "test_paths.h"
 

@@ -5,9 +5,9 @@
 
 #include <filesystem>
 
-#include "dep/error.h"
-#include "dep/tensor_io.h"
-#include "dep/xlmr.h"
+#include "dep/core/error.h"
+#include "dep/torch/tensor_io.h"
+#include "dep/embed/xlmr.h"
 #include "test_paths.h"
 
 namespace {

@@ -9,14 +9,14 @@
 #include <nlohmann/json.hpp>
 #include <map>
 
-#include "dep/atomic_file.h"
-#include "dep/data_tokenizer.h"
-#include "dep/dep_dataset.h"
-#include "dep/embedding_source.h"
-#include "dep/error.h"
-#include "dep/generation_model.h"
-#include "dep/review_generator.h"
-#include "dep/sample_builder.h"
+#include "dep/core/atomic_file.h"
+#include "dep/data/data_tokenizer.h"
+#include "dep/data/dep_dataset.h"
+#include "dep/generate/embedding_source.h"
+#include "dep/core/error.h"
+#include "dep/generate/generation_model.h"
+#include "dep/generate/review_generator.h"
+#include "dep/data/sample_builder.h"
 #include "test_paths.h"
 #include "tiny_world.h"
 

@@ -10,11 +10,11 @@
 #include <fstream>
 #include <thread>
 
-#include "dep/atomic_file.h"
-#include "dep/config.h"
-#include "dep/error.h"
-#include "dep/generation_output.h"
-#include "dep/generation_run.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/config.h"
+#include "dep/core/error.h"
+#include "dep/generate/generation_output.h"
+#include "dep/generate/generation_run.h"
 #include "test_paths.h"
 #include "tiny_world.h"
 

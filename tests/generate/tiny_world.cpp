@@ -9,11 +9,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "dep/atomic_file.h"
-#include "dep/dep_dataset.h"
-#include "dep/embedding_source.h"
-#include "dep/synthetic_data.h"
-#include "dep/tensor_io.h"
+#include "dep/core/atomic_file.h"
+#include "dep/data/dep_dataset.h"
+#include "dep/generate/embedding_source.h"
+#include "dep/data/synthetic_data.h"
+#include "dep/torch/tensor_io.h"
 #include "test_paths.h"
 #include "tiny_qwen2.h"
 

@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "dep/generate_config.h"
+#include "dep/generate/generate_config.h"
 
 namespace dep::test {
 

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <random>
 
-#include "dep/bertscore.h"
+#include "dep/metrics/bertscore.h"
 #include "metrics_support.h"
 
 using Catch::Matchers::WithinAbs;

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <sys/wait.h>
 
-#include "dep/eval_report.h"
+#include "dep/metrics/eval_report.h"
 #include "metrics_support.h"
 
 using Catch::Matchers::WithinAbs;

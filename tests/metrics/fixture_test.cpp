@@ -2,9 +2,9 @@
 // intermediate tokens and counts in `detail` (so a mismatch points at the stage that differs).
 #include <catch2/catch.hpp>
 
-#include "dep/bleu.h"
-#include "dep/meteor.h"
-#include "dep/rouge.h"
+#include "dep/metrics/bleu.h"
+#include "dep/metrics/meteor.h"
+#include "dep/metrics/rouge.h"
 #include "metrics_support.h"
 
 using Catch::Matchers::WithinAbs;

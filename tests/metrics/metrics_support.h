@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "dep/meteor.h"
-#include "dep/punkt.h"
-#include "dep/word_tokenizer.h"
-#include "dep/wordnet.h"
+#include "dep/metrics/meteor.h"
+#include "dep/metrics/punkt.h"
+#include "dep/metrics/word_tokenizer.h"
+#include "dep/metrics/wordnet.h"
 #include "test_paths.h"
 
 namespace dep::test {

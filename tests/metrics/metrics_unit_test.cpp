@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "dep/bleu.h"
-#include "dep/error.h"
-#include "dep/porter_stemmer.h"
-#include "dep/rouge.h"
+#include "dep/metrics/bleu.h"
+#include "dep/core/error.h"
+#include "dep/metrics/porter_stemmer.h"
+#include "dep/metrics/rouge.h"
 #include "metrics_support.h"
 
 using Catch::Matchers::WithinAbs;

@@ -10,9 +10,9 @@
 #include <random>
 #include <set>
 
-#include "dep/bleu.h"
-#include "dep/porter_stemmer.h"
-#include "dep/rouge.h"
+#include "dep/metrics/bleu.h"
+#include "dep/metrics/porter_stemmer.h"
+#include "dep/metrics/rouge.h"
 #include "metrics_support.h"
 
 using Catch::Matchers::WithinAbs;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "dep/tensor_io.h"
+#include "dep/torch/tensor_io.h"
 
 namespace dep::test {
 

@@ -6,11 +6,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "dep/byte_level.h"
-#include "dep/config.h"
-#include "dep/error.h"
-#include "dep/unicode.h"
-#include "dep/utf8.h"
+#include "dep/text/byte_level.h"
+#include "dep/core/config.h"
+#include "dep/core/error.h"
+#include "dep/text/unicode.h"
+#include "dep/text/utf8.h"
 #include "test_paths.h"
 #include "text_test_support.h"
 

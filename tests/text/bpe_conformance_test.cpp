@@ -1,7 +1,7 @@
 // Qwen2.5 and DEP byte-level BPE against the Hugging Face ids in the fixtures (no tolerance).
 #include <catch2/catch.hpp>
 
-#include "dep/unicode.h"
+#include "dep/text/unicode.h"
 #include "test_paths.h"
 #include "text_test_support.h"
 

@@ -1,7 +1,7 @@
 // ChatML and DEP prompt rendering against the fixtures' rendered prompts and ids.
 #include <catch2/catch.hpp>
 
-#include "dep/chat_template.h"
+#include "dep/text/chat_template.h"
 #include "test_paths.h"
 #include "text_test_support.h"
 

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "dep/config.h"
-#include "dep/tokenizer.h"
+#include "dep/core/config.h"
+#include "dep/text/tokenizer.h"
 #include "test_paths.h"
 #include "text_test_support.h"
 

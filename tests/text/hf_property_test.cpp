@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "dep/utf8.h"
+#include "dep/text/utf8.h"
 #include "test_paths.h"
 #include "text_test_support.h"
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "dep/bpe_tokenizer.h"
-#include "dep/unigram_tokenizer.h"
+#include "dep/text/bpe_tokenizer.h"
+#include "dep/text/unigram_tokenizer.h"
 
 namespace dep::test {
 

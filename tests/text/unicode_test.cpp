@@ -6,8 +6,8 @@
 
 #include <cstdlib>
 
-#include "dep/unicode.h"
-#include "dep/utf8.h"
+#include "dep/text/unicode.h"
+#include "dep/text/utf8.h"
 
 namespace {
 

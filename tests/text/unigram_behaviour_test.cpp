@@ -5,9 +5,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "dep/atomic_file.h"
-#include "dep/config.h"
-#include "dep/error.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/config.h"
+#include "dep/core/error.h"
 #include "test_paths.h"
 #include "text_test_support.h"
 

@@ -4,8 +4,8 @@
 
 #include <cstring>
 
-#include "dep/error.h"
-#include "dep/tensor_io.h"
+#include "dep/core/error.h"
+#include "dep/torch/tensor_io.h"
 #include "test_paths.h"
 
 TEST_CASE("BF16 fixture weights load with their exact stored values", "[tensor_io][fixtures]") {

@@ -15,17 +15,17 @@
 #include <memory>
 #include <string>
 
-#include "dep/atomic_file.h"
-#include "dep/config.h"
-#include "dep/dep_dataset.h"
-#include "dep/embedding_store.h"
-#include "dep/keyed_text.h"
-#include "dep/qwen2.h"
-#include "dep/synthetic_data.h"
-#include "dep/tensor_io.h"
-#include "dep/train_config.h"
-#include "dep/trainer.h"
-#include "dep/validation_meteor.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/config.h"
+#include "dep/data/dep_dataset.h"
+#include "dep/embed/embedding_store.h"
+#include "dep/embed/keyed_text.h"
+#include "dep/decoder/qwen2.h"
+#include "dep/data/synthetic_data.h"
+#include "dep/torch/tensor_io.h"
+#include "dep/train/train_config.h"
+#include "dep/train/trainer.h"
+#include "dep/train/validation_meteor.h"
 #include "test_paths.h"
 #include "tiny_qwen2.h"
 

@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "dep/adamw.h"
-#include "dep/lr_schedule.h"
-#include "dep/tensor_io.h"
+#include "dep/train/adamw.h"
+#include "dep/train/lr_schedule.h"
+#include "dep/torch/tensor_io.h"
 #include "test_paths.h"
 
 namespace {

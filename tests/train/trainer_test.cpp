@@ -8,11 +8,11 @@
 #include <fstream>
 #include <memory>
 
-#include "dep/error.h"
-#include "dep/interrupt.h"
-#include "dep/qwen2.h"
-#include "dep/train_config.h"
-#include "dep/trainer.h"
+#include "dep/core/error.h"
+#include "dep/core/interrupt.h"
+#include "dep/decoder/qwen2.h"
+#include "dep/train/train_config.h"
+#include "dep/train/trainer.h"
 #include "test_paths.h"
 
 namespace {

@@ -1,8 +1,8 @@
 // Review embeddings from one safetensors file, memory-mapped (see embedding_source.h).
-#include "dep/embedding_source.h"
+#include "dep/generate/embedding_source.h"
 
-#include "dep/error.h"
-#include "dep/safetensors.h"
+#include "dep/core/error.h"
+#include "dep/core/safetensors.h"
 
 namespace dep {
 

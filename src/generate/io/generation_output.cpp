@@ -1,5 +1,5 @@
 // Resumable JSONL outputs, run headers, the reference's predictions text and the shard merge.
-#include "dep/generation_output.h"
+#include "dep/generate/generation_output.h"
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -13,8 +13,8 @@
 #include <map>
 #include <regex>
 
-#include "dep/atomic_file.h"
-#include "dep/error.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
 
 namespace fs = std::filesystem;
 

@@ -1,5 +1,5 @@
 // bert_score's pipeline over dep's LED encoder and BPE tokenizer (see bert_scorer.h).
-#include "dep/bert_scorer.h"
+#include "dep/metrics/bert_scorer.h"
 
 #include <torch/torch.h>
 
@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "dep/atomic_file.h"
-#include "dep/error.h"
+#include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
 #include "../python_text.h"
 
 namespace dep {

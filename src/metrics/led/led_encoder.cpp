@@ -1,7 +1,7 @@
 // LED encoder forward in LibTorch (float32). Local attention is computed as banded full attention:
 // the same keys as Longformer's sliding chunks (|i - j| <= window/2, padding masked), so results
 // agree with transformers for any length.
-#include "dep/led_encoder.h"
+#include "dep/metrics/led_encoder.h"
 
 #include <torch/torch.h>
 
@@ -9,8 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "dep/error.h"
-#include "dep/tensor_io.h"
+#include "dep/core/error.h"
+#include "dep/torch/tensor_io.h"
 
 namespace dep {
 

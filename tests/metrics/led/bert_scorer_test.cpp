@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
-#include "dep/bert_scorer.h"
+#include "dep/metrics/bert_scorer.h"
 #include "test_paths.h"
 
 using Catch::Matchers::WithinAbs;

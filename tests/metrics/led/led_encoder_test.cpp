@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "dep/error.h"
-#include "dep/led_encoder.h"
-#include "dep/tensor_io.h"
+#include "dep/core/error.h"
+#include "dep/metrics/led_encoder.h"
+#include "dep/torch/tensor_io.h"
 #include "test_paths.h"
 
 namespace {

@@ -1,6 +1,0 @@
-# dep-model: decoder logits / greedy tokens for comparison with other implementations.
-if(TARGET dep_model)
-  dep_add_app(dep-model dep_model.cpp dep_model)
-  target_precompile_headers(dep-model REUSE_FROM dep_torch_pch)
-  target_link_libraries(dep-model PRIVATE dep_embed)  # `dep-model embed`: the XLM-R encoder
-endif()

@@ -1,0 +1,61 @@
+// Tiny, randomly initialised model directories in the Hugging Face layout for the demo and the
+// end-to-end test: a Qwen2 decoder whose vocabulary keeps Qwen2.5's ids for <|endoftext|>,
+// <|im_start|>, <|im_end|> and DEP's 20 tokens (151643–151684, DEP.md §7; the data pipeline fixes
+// those ids) around a small learned BPE, and an XLM-RoBERTa embedder with a word-level Unigram
+// tokenizer. Deterministic for a seed.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "dep/demo/bpe_trainer.h"
+
+namespace dep {
+
+struct TinyDecoderShape {
+  int64_t hidden_size = 128;
+  int64_t intermediate_size = 384;
+  int64_t layers = 2;
+  int64_t heads = 4;
+  int64_t kv_heads = 2;
+  int64_t max_positions = 8192;
+  double rope_theta = 10000.0;
+  int64_t vocab_size = 151685;  // DEP's resized Qwen2.5 vocabulary; rows the tokenizer never makes are zero
+};
+
+struct TinyEncoderShape {
+  int64_t hidden_size = 64;
+  int64_t intermediate_size = 128;
+  int64_t layers = 2;
+  int64_t heads = 4;
+  int64_t max_positions = 514;  // XLM-R: 512 tokens + the padding offset
+};
+
+// <|endoftext|> 151643, <|im_start|> 151644, <|im_end|> 151645, then DEP's 20 tokens in the
+// reference order at 151665–151684.
+std::vector<SpecialTokenAt> qwen_dep_special_tokens();
+
+// Ids whose embedding rows are trained (the BPE vocab and the three chat tokens); every other row
+// of the tiny decoder is zero, like a spare row nobody trained.
+std::vector<int64_t> tiny_decoder_active_ids(const nlohmann::json& tokenizer);
+
+// config.json, generation_config.json, tokenizer.json and model.safetensors (fp32, tied
+// embeddings, HF init: N(0, 0.02) matrices, unit norms, zero biases).
+void write_tiny_decoder(const std::string& dir, const TinyDecoderShape& shape, const nlohmann::json& tokenizer,
+                        uint64_t seed);
+
+// A Unigram tokenizer.json over the corpus's whitespace-separated words (count >= min_count),
+// with single characters as the fallback: <s> 0, <pad> 1, </s> 2, <unk> 3, Metaspace "▁",
+// "<s> $A </s>" as XLM-R wraps a text.
+nlohmann::json build_word_unigram(const std::vector<std::string>& texts, int64_t min_count = 2);
+
+// config.json, tokenizer.json and model.safetensors of an XLM-R encoder. Query/key weights are
+// near zero so attention is close to uniform: the first token's state then summarises the whole
+// text (a random bag-of-words encoder), which is what an untrained stand-in for bge-m3 needs to
+// tell writers apart.
+void write_tiny_encoder(const std::string& dir, const TinyEncoderShape& shape, const nlohmann::json& tokenizer,
+                        uint64_t seed);
+
+}  // namespace dep

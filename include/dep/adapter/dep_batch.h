@@ -1,0 +1,37 @@
+// DepSamples → the tensors one forward of the DEP model reads: left-padded ids, mask, labels, the
+// his/diff embedding block and where each placeholder sits.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "dep/data/dep_sample.h"
+
+namespace dep {
+
+struct DepBatch {
+  torch::Tensor input_ids;       // [B,T] I64, left-padded with DepTokenIds::kPad
+  torch::Tensor attention_mask;  // [B,T] I64, 1 real / 0 pad
+  torch::Tensor labels;          // [B,T] I64, -100 on prompt and pads; undefined for generation
+  torch::Tensor his_diff;        // [B,2K,d] F32: rows 0..K-1 his, K..2K-1 diff
+  torch::Tensor his_positions;   // [B,K] I64 position of [HIS_TOKEN_i] in the row, -1 when absent
+  torch::Tensor diff_positions;  // [B,K] I64 likewise for [DIFF_TOKEN_i]
+  int64_t slots() const { return his_positions.size(1); }
+  int64_t label_tokens() const;  // labels that some position predicts (labels[:,1:] != -100)
+  DepBatch to(torch::Device device) const;
+};
+
+// Left-pads the samples to the longest one. Every sample must share `slots` and `dim`; positions
+// are shifted by the padding. `where` names the data in errors.
+DepBatch collate_samples(const std::vector<const DepSample*>& samples, const char* where = "batch");
+
+// Positions [B,K] of the ids `placeholders` [K] in `input_ids` [B,T] (-1 when absent; a
+// placeholder appearing twice in one row is an error): for data that carries ids but no positions.
+torch::Tensor placeholder_positions(const torch::Tensor& input_ids, const std::vector<int64_t>& placeholders);
+
+// Label tokens of one sample as the loss counts them (labels[1:] != -100).
+int64_t sample_label_tokens(const DepSample& sample);
+
+}  // namespace dep

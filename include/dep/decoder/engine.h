@@ -1,0 +1,75 @@
+// Batched generation with the Qwen2 decoder: a fixed-length greedy continuation (the parity tool) and
+// a continuous-batching engine (per-request sampling seeds, stop ids, soft prompts, streaming).
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dep/decoder/qwen2.h"
+#include "dep/decoder/sampling.h"
+
+namespace dep {
+
+// generation_config.json of a model directory (models.md §A.8); absent keys keep HF's defaults,
+// absent file = config.json's eos ids and greedy.
+struct GenerationDefaults {
+  std::vector<int64_t> eos_token_ids;
+  SamplingParams sampling;
+  static GenerationDefaults load(const std::string& model_dir);
+};
+
+// Greedy continuation of a left-padded batch: input_ids [B,T], attention_mask [B,T] (undefined = no
+// padding) → tokens [B,N] I64. KV cache, positions continue from each row's last real token, no
+// early stop.
+torch::Tensor greedy_continuation(const Qwen2Model& model, const torch::Tensor& input_ids,
+                                  const torch::Tensor& attention_mask, int64_t max_new_tokens);
+
+struct GenerationRequest {
+  std::vector<int64_t> prompt_ids;
+  int64_t max_new_tokens = 256;
+  SamplingParams sampling;
+  std::vector<int64_t> stop_ids;         // empty: the engine's stop ids
+  std::vector<int64_t> placeholder_ids;  // soft prompt: rows where prompt id == placeholder_ids[i]
+  torch::Tensor soft_vectors;            //   take soft_vectors[i] ([n, H])
+};
+
+enum class FinishReason { kStop, kLength };
+
+struct GenerationResult {
+  std::vector<int64_t> tokens;  // generated ids (the stop id included when it ended the sequence)
+  FinishReason finish = FinishReason::kLength;
+};
+
+// One generated token, reported as soon as it is chosen (detokenise incrementally from these).
+struct TokenEvent {
+  size_t request = 0;  // index into the requests vector
+  int64_t token = 0;
+  bool finished = false;
+  FinishReason finish = FinishReason::kLength;
+};
+using TokenCallback = std::function<void(const TokenEvent&)>;
+
+struct EngineOptions {
+  int64_t max_batch = 8;            // sequences decoded together
+  std::vector<int64_t> stop_ids;    // default stop ids (e.g. GenerationDefaults::eos_token_ids)
+};
+
+// Continuous batching: up to max_batch sequences decode together; when one finishes, the next
+// waiting request is prefilled into its cache row, or the batch is compacted when none waits.
+// One KV cache is allocated per generate() call, sized for the longest request.
+class GenerationEngine {
+ public:
+  GenerationEngine(const Qwen2Model& model, EngineOptions options);
+  std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& requests,
+                                         const TokenCallback& on_token = {});
+
+ private:
+  const Qwen2Model& model_;
+  EngineOptions options_;
+};
+
+}  // namespace dep

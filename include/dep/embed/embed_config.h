@@ -1,0 +1,71 @@
+// The configuration of `dep-embed` (the review embedding store): input texts, model and compute
+// settings, batching and sharding. Read with dep::load_config; see configs/embed.json.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dep/core/config.h"
+
+namespace dep {
+
+struct EmbedInputConfig {
+  std::string format = "keyed_text";
+  std::vector<std::string> paths;
+  std::vector<std::string> categories;
+
+  template <class V>
+  void visit(V& v) {
+    v.choice("format", format, {"keyed_text", "dpl"},
+             "keyed_text: JSONL of {key, text}; dpl: DPL test-split JSONL, keys <category>/<user>/<k>");
+    v("paths", paths, "input JSONL files");
+    v("categories", categories, "dpl: the category of each file in `paths`");
+  }
+};
+
+struct EmbedModelConfig {
+  std::string dir;
+  std::string name;
+  std::string tokenizer;
+  std::string dtype = "fp32";
+  std::string device = "cpu";
+  int threads = 0;
+
+  template <class V>
+  void visit(V& v) {
+    v("dir", dir, "XLM-RoBERTa model directory (config.json + model.safetensors), e.g. bge-m3");
+    v("name", name, "model name recorded in the store (default: the directory's name)");
+    v("tokenizer", tokenizer, "tokenizer.json or sentencepiece .model (default: the model directory)");
+    v.choice("dtype", dtype, {"fp32", "bf16", "fp16"}, "compute dtype (fp32 is the reference)");
+    v("device", device, "cpu, cuda or cuda:N");
+    v("threads", threads, "CPU threads (0 = all)", Bounds::non_negative());
+  }
+};
+
+struct EmbedStoreConfig {
+  EmbedInputConfig input;
+  EmbedModelConfig model;
+  std::string output_dir;
+  int64_t max_length = 8192;
+  int64_t max_batch_tokens = 16384;
+  int64_t max_batch_size = 64;
+  int64_t shard_size = 2048;
+
+  template <class V>
+  void visit(V& v) {
+    v.section("input", input, "texts to embed");
+    v.section("model", model, "the encoder");
+    v("output_dir", output_dir, "store directory (shards, index.json, effective config)");
+    v("max_length", max_length, "tokens per text incl. <s> </s>; longer texts are truncated keeping </s>",
+      Bounds::at_least(2));
+    v("max_batch_tokens", max_batch_tokens, "padded tokens per encoder batch", Bounds::at_least(1));
+    v("max_batch_size", max_batch_size, "texts per encoder batch", Bounds::at_least(1));
+    v("shard_size", shard_size, "distinct texts per shard (the unit of resumption)", Bounds::at_least(1));
+  }
+};
+
+// Cross-field checks (paths given, categories match paths, model dir set); errors name the key.
+void validate_embed_config(const EmbedStoreConfig& config, const std::string& source);
+
+}  // namespace dep

@@ -1,0 +1,128 @@
+// dep-generate's typed config (configs/generate.json): which checkpoint, which samples, how to
+// sample (defaults = the reference's vLLM settings, DEP.md §10), the engine and the outputs.
+// Torch-free so the app can parse and dump it cheaply; docs/generation.md explains every key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dep/core/config.h"
+#include "dep/data/data_config.h"
+
+namespace dep {
+
+// model.adapter value that selects the decoder alone.
+inline constexpr const char* kNoAdapter = "none";
+
+struct GenerateModelConfig {
+  // A full DEP model directory (Qwen2 weights + sae.* + align_mlp_* in its safetensors) or a base
+  // Qwen2.5-Instruct directory used together with `adapter`.
+  std::string dir;
+  // Adapter .safetensors (reference names); empty: the adapter lives in `dir`; "none": the decoder
+  // alone, for the baselines whose prompts have no soft-prompt placeholders (Non-Perso, RAG).
+  std::string adapter;
+  std::string tokenizer;  // tokenizer.json or a directory; empty: the one in `dir`
+  // `auto`: a base+adapter pair gets the 20 DEP tokens added the reference's way when its tokenizer
+  // lacks them, a full DEP directory must ship them; `always` / `never` force either behaviour.
+  std::string add_dep_tokens = "auto";
+  std::string dtype = "auto";  // auto: bf16 on CUDA, fp32 on CPU
+  std::string device = "cpu";
+  int threads = 0;             // CPU threads (0 = all)
+
+  template <class V>
+  void visit(V& v) {
+    v("dir", dir, "full DEP model directory, or a base Qwen2.5-Instruct directory when `adapter` is set");
+    v("adapter", adapter,
+      "DEP adapter safetensors (sae.*, align_mlp_*); empty = the adapter inside `dir`; \"none\" = the decoder alone "
+      "(baseline prompts without placeholders: prompt.variant item_only or rag)");
+    v("tokenizer", tokenizer, "tokenizer.json or directory; empty = the one in `dir`");
+    v.choice("add_dep_tokens", add_dep_tokens, {"auto", "always", "never"},
+             "add the 20 DEP tokens when the tokenizer lacks them: auto = only for base+adapter");
+    v("dtype", dtype, "compute dtype: auto (bf16 on CUDA, fp32 on CPU), fp32, bf16, fp16");
+    v("device", device, "cpu, cuda, cuda:N");
+    v("threads", threads, "CPU threads (0 = all hardware threads)", Bounds::non_negative());
+  }
+};
+
+// The reference: vLLM SamplingParams(max_tokens=2048, temperature=0.8, top_p=0.95,
+// skip_special_tokens=True), stop on generation_config's eos ids, output .strip().
+struct GenerateSamplingConfig {
+  bool do_sample = true;
+  double temperature = 0.8;
+  double top_p = 0.95;
+  int64_t top_k = 0;
+  double repetition_penalty = 1.0;
+  int64_t max_new_tokens = 2048;
+  std::vector<int64_t> stop_ids = {151645, 151643};
+  int64_t seed = 0;  // base seed; each sample draws from a seed mixed from it and its sample id
+  bool skip_special_tokens = true;
+  bool strip = true;
+
+  template <class V>
+  void visit(V& v) {
+    v("do_sample", do_sample, "sample (true) or greedy (false)");
+    v("temperature", temperature, "softmax temperature", Bounds::positive());
+    v("top_p", top_p, "nucleus sampling mass (1 = off)", Bounds{0.0, 1.0, true});
+    v("top_k", top_k, "top-k filter (0 = off)", Bounds::non_negative());
+    v("repetition_penalty", repetition_penalty, "HF repetition penalty (1 = off)", Bounds::positive());
+    v("max_new_tokens", max_new_tokens, "most generated tokens per sample", Bounds::at_least(1));
+    v("stop_ids", stop_ids, "token ids that end a sample (<|im_end|>, <|endoftext|>)");
+    v("seed", seed, "base seed; a sample's seed = mix(seed, sample id), independent of batching",
+      Bounds::non_negative());
+    v("skip_special_tokens", skip_special_tokens, "drop special tokens when decoding");
+    v("strip", strip, "strip leading/trailing whitespace (Python str.strip)");
+  }
+};
+
+struct GenerateEngineConfig {
+  int64_t max_batch = 16;  // sequences decoded together
+  int64_t chunk = 64;      // samples handed to the engine at once (bounds memory for soft vectors)
+
+  template <class V>
+  void visit(V& v) {
+    v("max_batch", max_batch, "sequences decoded together (continuous batching)", Bounds::at_least(1));
+    v("chunk", chunk, "samples built and handed to the engine at once", Bounds::at_least(1));
+  }
+};
+
+struct GenerateOutputConfig {
+  std::string dir;                // where generations*.jsonl, predictions_{category}.txt go
+  int64_t fsync_every = 16;       // finished samples between fsyncs of the JSONL
+  bool predictions_txt = true;    // also write the reference's predictions_{category}.txt
+
+  template <class V>
+  void visit(V& v) {
+    v("dir", dir, "output directory (created; a rerun with the same settings resumes)");
+    v("fsync_every", fsync_every, "finished samples between fsyncs of the JSONL", Bounds::at_least(1));
+    v("predictions_txt", predictions_txt, "write predictions_{category}.txt in the reference's format");
+  }
+};
+
+struct GenerateConfig {
+  GenerateModelConfig model;
+  DataConfig data;              // the data pipeline (data.tokenizer empty = the model's tokenizer)
+  std::string embeddings;       // review embeddings (see embedding_source.h)
+  std::string split = "test";
+  std::vector<std::string> categories;  // empty: every category of the split
+  int64_t limit = 0;                    // 0: every sample; else the first N (after the category filter)
+  GenerateSamplingConfig sampling;
+  GenerateEngineConfig engine;
+  GenerateOutputConfig output;
+
+  template <class V>
+  void visit(V& v) {
+    v.section("model", model, "the checkpoint");
+    v.section("data", data, "the data pipeline (configs/data.json keys)");
+    v("embeddings", embeddings,
+      "review embeddings of the split's users (embedding store or safetensors file); optional with model.adapter=none");
+    v.choice("split", split, {"train", "val", "test"}, "DEP split to generate for");
+    v("categories", categories, "only these categories (empty = all, split order kept)");
+    v("limit", limit, "generate for the first N samples only (0 = all)", Bounds::non_negative());
+    v.section("sampling", sampling, "decoding settings (defaults = the reference)");
+    v.section("engine", engine, "batching");
+    v.section("output", output, "outputs");
+  }
+};
+
+}  // namespace dep

@@ -1,0 +1,59 @@
+// One DEP generation step for a set of samples: his/diff block → SAE encoder → projectors →
+// vectors injected at [HIS_TOKEN_i]/[DIFF_TOKEN_i] of the prompt → the batched engine with the
+// reference's sampling → decoded, stripped text (a decoder-only model skips the adapter: baseline
+// prompts). Every sample draws from its own seed (base seed
+// mixed with its sample id), so its text does not depend on which samples share its batch.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dep/data/dep_sample.h"
+#include "dep/decoder/engine.h"
+#include "dep/generate/generate_config.h"
+#include "dep/generate/generation_model.h"
+
+namespace dep {
+
+struct ReviewGeneration {
+  std::string prediction;        // decoded (special tokens skipped) and stripped as configured
+  int64_t prompt_tokens = 0;
+  int64_t generated_tokens = 0;  // the stop token included when it ended the sample
+  FinishReason finish = FinishReason::kLength;
+};
+
+// Called as each sample finishes (completion order), with its position in the input vector.
+using GenerationCallback = std::function<void(size_t position, const ReviewGeneration& generation)>;
+
+class ReviewGenerator {
+ public:
+  ReviewGenerator(const GenerationModel& model, GenerateSamplingConfig sampling, GenerateEngineConfig engine);
+
+  // Generates for `samples` (prompt-only DepSamples with their his/diff blocks); returns the
+  // results in input order and reports each through `on_done` as soon as it is final.
+  std::vector<ReviewGeneration> generate(const std::vector<const DepSample*>& samples,
+                                         const GenerationCallback& on_done = {});
+
+  // The per-request engine input for one sample (soft vectors computed by the adapter).
+  std::vector<GenerationRequest> requests(const std::vector<const DepSample*>& samples) const;
+
+  // Seed of one sample: SplitMix64 of the base seed and the FNV-1a hash of its id.
+  static uint64_t sample_seed(int64_t base_seed, const std::string& sample_id);
+
+  const GenerateSamplingConfig& sampling() const { return sampling_; }
+
+ private:
+  GenerationRequest base_request(const DepSample& sample) const;  // prompt, limits, sampling, seed
+  GenerationRequest request_without_soft_prompts(const DepSample& sample) const;  // decoder-only models
+
+  const GenerationModel& model_;
+  GenerateSamplingConfig sampling_;
+  GenerateEngineConfig engine_;
+};
+
+// Python's str.strip() on UTF-8 text (Unicode whitespace as str.isspace).
+std::string python_strip(const std::string& text);
+
+}  // namespace dep

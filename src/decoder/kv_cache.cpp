@@ -1,0 +1,186 @@
+// KV cache bookkeeping: slot reservation per forward call, the attention mask over cached slots,
+// and row copies for continuous batching.
+#include "dep/decoder/kv_cache.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+
+#include "dep/core/error.h"
+
+namespace dep {
+
+using torch::indexing::Slice;
+
+KvCache::KvCache(const Qwen2Config& config, int64_t rows, int64_t capacity, torch::ScalarType dtype,
+                 torch::Device device)
+    : capacity_(capacity), device_(device) {
+  if (rows <= 0 || capacity <= 0) fail("KvCache", "rows and capacity must be positive");
+  const auto options = torch::TensorOptions().dtype(dtype).device(device);
+  for (int64_t l = 0; l < config.num_hidden_layers; ++l) {
+    keys_.push_back(torch::zeros({rows, config.num_key_value_heads, capacity, config.head_dim}, options));
+    values_.push_back(torch::zeros({rows, config.num_key_value_heads, capacity, config.head_dim}, options));
+  }
+  valid_ = torch::zeros({rows, capacity}, torch::TensorOptions().dtype(torch::kBool).device(device));
+  lengths_.assign(rows, 0);
+  positions_.assign(rows, 0);
+  has_pads_.assign(rows, false);
+}
+
+void KvCache::clear() {
+  std::fill(lengths_.begin(), lengths_.end(), 0);
+  std::fill(positions_.begin(), positions_.end(), 0);
+  std::fill(has_pads_.begin(), has_pads_.end(), false);
+  valid_.zero_();
+}
+
+void KvCache::clear_row(int64_t row) {
+  lengths_.at(row) = 0;
+  positions_[row] = 0;
+  has_pads_[row] = false;
+  valid_[row].zero_();
+}
+
+void KvCache::copy_rows_from(const KvCache& source, const std::vector<int64_t>& targets) {
+  if (source.num_layers() != num_layers()) fail_internal("KvCache", "layer count differs");
+  const int64_t n = static_cast<int64_t>(targets.size());
+  int64_t len = 0;
+  for (int64_t i = 0; i < n; ++i) len = std::max(len, source.lengths_.at(i));
+  if (len > capacity_) fail("KvCache", "a prompt of " + std::to_string(len) + " slots exceeds the capacity " + std::to_string(capacity_));
+  auto index = torch::tensor(targets, torch::TensorOptions().dtype(torch::kLong)).to(device_);
+  for (int64_t l = 0; l < num_layers(); ++l) {
+    keys_[l].narrow(2, 0, len).index_copy_(0, index, source.keys_[l].narrow(0, 0, n).narrow(2, 0, len));
+    values_[l].narrow(2, 0, len).index_copy_(0, index, source.values_[l].narrow(0, 0, n).narrow(2, 0, len));
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t t = targets[i];
+    valid_[t].zero_();
+    lengths_.at(t) = source.lengths_[i];
+    positions_[t] = source.positions_[i];
+    has_pads_[t] = source.has_pads_[i];
+  }
+  valid_.narrow(1, 0, len).index_copy_(0, index, source.valid_.narrow(0, 0, n).narrow(1, 0, len));
+}
+
+void KvCache::move_row(int64_t from, int64_t to) {
+  if (from == to) return;
+  const int64_t len = lengths_.at(from);
+  for (int64_t l = 0; l < num_layers(); ++l) {
+    keys_[l][to].narrow(1, 0, len).copy_(keys_[l][from].narrow(1, 0, len));
+    values_[l][to].narrow(1, 0, len).copy_(values_[l][from].narrow(1, 0, len));
+  }
+  valid_[to].copy_(valid_[from]);
+  lengths_.at(to) = len;
+  positions_.at(to) = positions_[from];
+  has_pads_.at(to) = has_pads_[from];
+}
+
+torch::Tensor build_attention_mask(const torch::Tensor& valid_keys, const torch::Tensor& query_slots) {
+  const int64_t S = valid_keys.size(1);
+  auto keys = torch::arange(S, query_slots.options()).view({1, 1, S});
+  auto slots = query_slots.unsqueeze(-1);  // [B,T,1]
+  auto allowed = (keys <= slots).logical_and(valid_keys.unsqueeze(1)).logical_or(keys == slots);
+  return allowed.unsqueeze(1);  // [B,1,T,S]
+}
+
+KvCacheStep KvCache::begin_step(int64_t batch, int64_t new_tokens, const torch::Tensor& attention_mask) {
+  if (batch > rows()) fail("KvCache", "batch " + std::to_string(batch) + " exceeds the cache's " + std::to_string(rows()) + " rows");
+  KvCacheStep step;
+  step.batch = batch;
+  step.new_tokens = new_tokens;
+  step.offsets.assign(lengths_.begin(), lengths_.begin() + batch);
+  for (int64_t b = 0; b < batch; ++b) {
+    if (lengths_[b] + new_tokens > capacity_) {
+      fail("KvCache", "row " + std::to_string(b) + " would hold " + std::to_string(lengths_[b] + new_tokens) +
+                          " tokens, more than the capacity " + std::to_string(capacity_));
+    }
+  }
+  step.uniform_offset = std::all_of(step.offsets.begin(), step.offsets.end(),
+                                    [&](int64_t o) { return o == step.offsets[0]; });
+
+  // Real-token counts per row (one host sync when there is a mask).
+  std::vector<int64_t> real(batch, new_tokens);
+  bool new_pads = false;
+  torch::Tensor mask_bool;
+  if (attention_mask.defined()) {
+    mask_bool = attention_mask.to(device_).to(torch::kBool);
+    auto counts = mask_bool.sum(1).to(torch::kCPU, torch::kLong).contiguous();
+    const int64_t* c = counts.data_ptr<int64_t>();
+    for (int64_t b = 0; b < batch; ++b) {
+      real[b] = c[b];
+      if (c[b] != new_tokens) new_pads = true;
+    }
+  }
+
+  // Validity of the new slots.
+  if (step.uniform_offset) {
+    auto dst = valid_.narrow(0, 0, batch).narrow(1, step.offsets[0], new_tokens);
+    if (mask_bool.defined()) dst.copy_(mask_bool);
+    else dst.fill_(true);
+  } else {
+    for (int64_t b = 0; b < batch; ++b) {
+      auto dst = valid_[b].narrow(0, step.offsets[b], new_tokens);
+      if (mask_bool.defined()) dst.copy_(mask_bool[b]);
+      else dst.fill_(true);
+    }
+  }
+  bool any_pads = new_pads;
+  int64_t key_length = 0;
+  for (int64_t b = 0; b < batch; ++b) {
+    if (real[b] != new_tokens) has_pads_[b] = true;
+    any_pads = any_pads || has_pads_[b];
+    lengths_[b] += new_tokens;
+    positions_[b] += real[b];
+    key_length = std::max(key_length, lengths_[b]);
+  }
+  step.key_length = key_length;
+
+  const bool fresh = step.uniform_offset && step.offsets[0] == 0;
+  const bool single = new_tokens == 1 && step.uniform_offset;
+  if (!any_pads && (fresh || single)) {
+    step.is_causal = !single;  // one token per row sees every cached key
+  } else {
+    auto base = torch::tensor(step.offsets, torch::TensorOptions().dtype(torch::kLong)).to(device_);
+    auto slots = base.view({batch, 1}) + torch::arange(new_tokens, base.options()).view({1, new_tokens});
+    step.allowed = build_attention_mask(valid_.narrow(0, 0, batch).narrow(1, 0, key_length), slots);
+  }
+  if (!step.uniform_offset) {
+    step.offsets_tensor = torch::tensor(step.offsets, torch::TensorOptions().dtype(torch::kLong)).to(device_);
+  }
+  return step;
+}
+
+std::pair<torch::Tensor, torch::Tensor> KvCache::append(int64_t layer, const KvCacheStep& step,
+                                                        const torch::Tensor& keys, const torch::Tensor& values) {
+  auto& K = keys_.at(layer);
+  auto& V = values_.at(layer);
+  const int64_t B = step.batch, T = step.new_tokens;
+  if (step.uniform_offset) {
+    K.narrow(0, 0, B).narrow(2, step.offsets[0], T).copy_(keys);
+    V.narrow(0, 0, B).narrow(2, step.offsets[0], T).copy_(values);
+  } else if (T == 1) {
+    auto rows = torch::arange(B, step.offsets_tensor.options());
+    K.index_put_({rows, Slice(), step.offsets_tensor}, keys.squeeze(2));
+    V.index_put_({rows, Slice(), step.offsets_tensor}, values.squeeze(2));
+  } else {
+    for (int64_t b = 0; b < B; ++b) {
+      K[b].narrow(1, step.offsets[b], T).copy_(keys[b]);
+      V[b].narrow(1, step.offsets[b], T).copy_(values[b]);
+    }
+  }
+  return {K.narrow(0, 0, B).narrow(2, 0, step.key_length), V.narrow(0, 0, B).narrow(2, 0, step.key_length)};
+}
+
+torch::Tensor KvCache::default_positions(int64_t batch, const torch::Tensor& attention_mask, int64_t new_tokens) const {
+  // Called before begin_step: positions_ still counts the earlier tokens.
+  std::vector<int64_t> start(positions_.begin(), positions_.begin() + batch);
+  auto base = torch::tensor(start, torch::TensorOptions().dtype(torch::kLong)).to(device_).view({batch, 1});
+  if (!attention_mask.defined()) {
+    return base + torch::arange(new_tokens, base.options()).view({1, new_tokens});
+  }
+  auto mask = attention_mask.to(device_).to(torch::kLong);
+  auto pos = base + mask.cumsum(1) - 1;
+  return pos.masked_fill(mask == 0, 1);
+}
+
+}  // namespace dep

@@ -1,0 +1,36 @@
+// Differentiable replacement of placeholder-token embedding rows by soft-prompt vectors.
+#include "dep/decoder/soft_prompt.h"
+
+#include <torch/torch.h>
+
+#include "dep/core/error.h"
+#include "dep/core/safetensors.h"
+
+namespace dep {
+
+torch::Tensor inject_soft_prompt(const torch::Tensor& embeds, const torch::Tensor& ids,
+                                 const std::vector<int64_t>& placeholder_ids, const torch::Tensor& vectors) {
+  const int64_t n = static_cast<int64_t>(placeholder_ids.size());
+  if (n == 0) return embeds;
+  if (embeds.dim() != 3 || ids.dim() != 2 || ids.size(0) != embeds.size(0) || ids.size(1) != embeds.size(1)) {
+    fail("inject_soft_prompt", "embeds [B,T,H] and ids [B,T] do not match: " + shape_string(embeds.sizes().vec()) +
+                                   " vs " + shape_string(ids.sizes().vec()));
+  }
+  const int64_t H = embeds.size(2);
+  torch::Tensor v = vectors.to(embeds.device(), embeds.scalar_type());
+  if (v.dim() == 2) v = v.unsqueeze(0).expand({embeds.size(0), v.size(0), v.size(1)});
+  if (v.dim() != 3 || v.size(0) != embeds.size(0) || v.size(1) != n || v.size(2) != H) {
+    fail("inject_soft_prompt", "vectors must be [" + std::to_string(n) + ", " + std::to_string(H) + "] or [B, " +
+                                   std::to_string(n) + ", " + std::to_string(H) + "], got " +
+                                   shape_string(vectors.sizes().vec()));
+  }
+  auto device_ids = ids.to(embeds.device());
+  torch::Tensor out = embeds;
+  for (int64_t i = 0; i < n; ++i) {
+    auto where = (device_ids == placeholder_ids[i]).unsqueeze(-1);  // [B,T,1]
+    out = torch::where(where, v.narrow(1, i, 1), out);               // [B,1,H] broadcasts over T
+  }
+  return out;
+}
+
+}  // namespace dep
