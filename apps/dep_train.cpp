@@ -9,7 +9,7 @@
 #include "dep/core/error.h"
 #include "dep/train/train_config.h"
 #include "dep/train/trainer.h"
-#include "dep/train/validation_meteor.h"
+#include "dep/validation/validation_meteor.h"
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {
@@ -38,11 +38,10 @@ int main(int argc, char** argv) {
     if (config.model.dir.empty()) dep::fail("model.dir", "no model directory configured");
     auto data = dep::load_training_data(config);
     // The paper's selection: METEOR of val generations (WordNet and Punkt load before training).
-    std::unique_ptr<dep::ValidationMeteor> meteor;
     dep::TrainHooks hooks;
     if (config.validation.enabled && config.validation.select_by == "meteor") {
-      meteor = std::make_unique<dep::ValidationMeteor>(config.validation, std::move(data.val_prompts), data.tokenizer);
-      hooks.generation_metric = [&meteor](dep::DepModel& model) { return meteor->evaluate(model).meteor; };
+      hooks.selection = std::make_shared<dep::MeteorValidator>(
+          std::make_shared<const dep::ValidationMeteor>(config.validation, std::move(data.val_prompts), data.tokenizer));
     }
     auto model = dep::build_dep_model(config, data.tokenizer_size);
     dep::Trainer trainer(config, model, data.train, data.val, hooks);
