@@ -9,6 +9,7 @@
 #include "dep/core/atomic_file.h"
 #include "dep/core/config.h"
 #include "dep/core/error.h"
+#include "dep/core/hash.h"
 #include "dep/core/log.h"
 #include "dep/train/adamw.h"
 #include "dep/train/model_under_training.h"
@@ -18,18 +19,15 @@ namespace dep {
 namespace fs = std::filesystem;
 
 uint64_t train_data_fingerprint(const std::vector<DepSample>& samples) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a over ids and lengths
-  auto mix = [&](uint64_t v) {
-    for (int b = 0; b < 8; ++b) {
-      h ^= (v >> (8 * b)) & 0xff;
-      h *= 1099511628211ULL;
-    }
-  };
+  // The offset basis checkpoints have been written with: FNV's a digit short (1469598103934665603),
+  // kept so that runs saved before stay resumable.
+  Fnv1a h(Fnv1a::kOffsetBasis ^ 1469598103934665603ULL);
   for (const auto& s : samples) {
-    for (char c : s.sample_id) mix(static_cast<unsigned char>(c));
-    mix(s.input_ids.size());
+    // Each id byte as an 8-byte value: the bytes checkpoints written so far were hashed with.
+    for (char c : s.sample_id) h.add_value(static_cast<unsigned char>(c));
+    h.add_value(static_cast<int64_t>(s.input_ids.size()));
   }
-  return h;
+  return h.value();
 }
 
 Checkpointer::Checkpointer(const TrainConfig& config, bool writes)

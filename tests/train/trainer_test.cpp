@@ -15,6 +15,7 @@
 #include "dep/core/interrupt.h"
 #include "dep/decoder/qwen2.h"
 #include "dep/train/train_config.h"
+#include "dep/train/checkpointer.h"
 #include "dep/train/trainer.h"
 #include "test_paths.h"
 
@@ -465,4 +466,28 @@ TEST_CASE("a rank other than the main one trains its share and writes nothing", 
   CHECK(sync->calls == 3);
   CHECK(summary.state.samples_seen == 3 * 2);  // this rank's share
   CHECK(std::filesystem::is_empty(dir));
+}
+
+TEST_CASE("the train-data fingerprint is the one earlier checkpoints hold", "[train][resume]") {
+  // The hash checkpoints have been written with: FNV-1a from 1469598103934665603, every id byte
+  // and every sample length mixed in as 8 little-endian bytes.
+  auto reference = [](const std::vector<dep::DepSample>& samples) {
+    uint64_t h = 1469598103934665603ULL;
+    auto mix = [&](uint64_t v) {
+      for (int b = 0; b < 8; ++b) {
+        h ^= (v >> (8 * b)) & 0xff;
+        h *= 1099511628211ULL;
+      }
+    };
+    for (const auto& s : samples) {
+      for (char c : s.sample_id) mix(static_cast<unsigned char>(c));
+      mix(s.input_ids.size());
+    }
+    return h;
+  };
+  auto samples = synthetic_samples(5, 12);
+  CHECK(dep::train_data_fingerprint(samples) == reference(samples));
+  auto fewer = samples;
+  fewer.pop_back();
+  CHECK(dep::train_data_fingerprint(fewer) != dep::train_data_fingerprint(samples));
 }

@@ -19,7 +19,7 @@ namespace dep {
 class AdamW;
 class ModelUnderTraining;
 
-// FNV-1a over the train samples' ids and lengths: a resume on other data is refused.
+// FNV-1a over the train samples' ids and lengths (dep/core/hash.h): a resume on other data is refused.
 uint64_t train_data_fingerprint(const std::vector<DepSample>& samples);
 
 class Checkpointer {
