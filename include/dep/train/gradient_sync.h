@@ -9,6 +9,9 @@
 //    so clipping, AdamW and the schedule see what one process with the whole window would;
 //  - only the main rank (rank 0) logs, writes metrics.jsonl, validates and saves checkpoints;
 //    every rank restores the same checkpoint on --resume.
+// Left to the implementation that brings several ranks: TrainState's samples_seen/tokens_seen and
+// the logged window sums are this rank's share, and a stop (non-finite loss, SIGTERM) is decided
+// per rank, so it has to agree on them across ranks before the loop acts.
 #pragma once
 
 #include <torch/types.h>
