@@ -48,8 +48,10 @@ double Reporter::elapsed_seconds() const { return elapsed_before_ + seconds_sinc
 
 void Reporter::update(const TrainState& state, const WindowStats& window, double lr, double grad_norm) {
   logged_.gen += window.gen;
-  logged_.recon += window.recon / window.micro;
-  logged_.sparse += window.sparse / window.micro;
+  if (window.micro > 0) {  // a rank's share of a window may be empty
+    logged_.recon += window.recon / static_cast<double>(window.micro);
+    logged_.sparse += window.sparse / static_cast<double>(window.micro);
+  }
   logged_.sae_term += window.sae_term;
   logged_.tokens += window.tokens;
   logged_updates_ += 1;
