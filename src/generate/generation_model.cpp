@@ -11,6 +11,7 @@
 #include "dep/data/data_tokenizer.h"
 #include "dep/data/dep_sample.h"
 #include "dep/core/error.h"
+#include "dep/torch/device.h"
 #include "dep/torch/tensor_io.h"
 #include "hashing.h"
 #include "dep/core/log.h"
@@ -171,12 +172,12 @@ AdapterConfig infer_adapter_config(const SafetensorsCheckpoint& checkpoint) {
   return config;
 }
 
-GenerationModel load_generation_model(const GenerateModelConfig& config) {
+GenerationModel load_generation_model(const GenerateModelConfig& config, const DeviceConfig& device_config) {
   if (config.dir.empty()) fail("model.dir", "no model directory configured");
   if (!std::filesystem::is_directory(config.dir)) fail(config.dir, "model.dir is not a directory");
-  const torch::Device device = parse_device(config.device, "model.device");
-  const torch::ScalarType dtype = resolve_generation_dtype(config.dtype, device);
-  if (device.is_cpu()) set_torch_threads(config.threads);
+  const torch::Device device = torch_device(device_config, "device.device");
+  const torch::ScalarType dtype = torch_dtype(device_config);
+  if (device.is_cpu()) set_torch_threads(static_cast<int>(device_config.threads));
 
   GenerationModel out;
   const auto model_weights = SafetensorsCheckpoint::open(config.dir);

@@ -67,8 +67,8 @@ TinyTrainWorld build_world() {
 
   dep::TrainConfig& c = w.config;
   c.model.dir = model_dir;
-  c.model.dtype = "fp32";
-  c.model.threads = 1;  // tiny ops: OpenMP hand-offs cost more than they save
+  c.device.dtype = dep::ComputeDtype::kFp32;
+  c.device.threads = 1;  // tiny ops: OpenMP hand-offs cost more than they save
   c.data.data.root = data_dir;
   c.data.data.categories = synth.categories;
   c.data.splits.val_size = 2;

@@ -59,7 +59,7 @@ std::vector<dep::DepSample> synthetic_samples(int count, uint64_t seed) {
 
 dep::TrainConfig tiny_config(const std::string& run_dir) {
   dep::TrainConfig c;
-  c.model.dtype = "fp32";
+  c.device.dtype = dep::ComputeDtype::kFp32;
   c.adapter.embedding_dim = 24;
   c.adapter.latent_dim = 12;
   c.optim.lr = 3e-3;
@@ -246,7 +246,7 @@ TEST_CASE("train configs: every key validated, did-you-mean, dump round-trip", "
   CHECK_THROWS_WITH(parse(R"({"train": {"grad_accumulation": 0}})"), Catch::Contains("train.grad_accumulation: value 0 out of range"));
   CHECK_THROWS_WITH(parse(R"({"loss": {"sae_term_over_window": "avg"}})"), Catch::Contains("loss.sae_term_over_window"));
   CHECK_THROWS_WITH(parse(R"({"optim": {"lr": 0}})"), Catch::Contains("optim.lr"));
-  CHECK_THROWS_WITH(parse(R"({"model": {"dtype": "f64"}})"), Catch::Contains("model.dtype"));
+  CHECK_THROWS_WITH(parse(R"({"device": {"dtype": "f64"}})"), Catch::Contains("device.dtype"));
   // Every key of the dump is read back, and documented.
   auto dumped = dep::config_to_json(d);
   auto back = dep::parse_config<dep::TrainConfig>(nlohmann::json::parse(dumped.dump()), "dump");

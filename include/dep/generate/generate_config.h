@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dep/core/config.h"
+#include "dep/core/device_config.h"
 #include "dep/data/data_config.h"
 
 namespace dep {
@@ -26,9 +27,6 @@ struct GenerateModelConfig {
   // `auto`: a base+adapter pair gets the 20 DEP tokens added the reference's way when its tokenizer
   // lacks them, a full DEP directory must ship them; `always` / `never` force either behaviour.
   std::string add_dep_tokens = "auto";
-  std::string dtype = "auto";  // auto: bf16 on CUDA, fp32 on CPU
-  std::string device = "cpu";
-  int threads = 0;             // CPU threads (0 = all)
 
   template <class V>
   void visit(V& v) {
@@ -39,9 +37,6 @@ struct GenerateModelConfig {
     v("tokenizer", tokenizer, "tokenizer.json or directory; empty = the one in `dir`");
     v.choice("add_dep_tokens", add_dep_tokens, {"auto", "always", "never"},
              "add the 20 DEP tokens when the tokenizer lacks them: auto = only for base+adapter");
-    v("dtype", dtype, "compute dtype: auto (bf16 on CUDA, fp32 on CPU), fp32, bf16, fp16");
-    v("device", device, "cpu, cuda, cuda:N");
-    v("threads", threads, "CPU threads (0 = all hardware threads)", Bounds::non_negative());
   }
 };
 
@@ -100,6 +95,7 @@ struct GenerateOutputConfig {
 };
 
 struct GenerateConfig {
+  DeviceConfig device;          // dtype auto: bf16 on CUDA, fp32 on CPU
   GenerateModelConfig model;
   DataConfig data;              // the data pipeline (data.tokenizer empty = the model's tokenizer)
   std::string embeddings;       // review embeddings (see embedding_source.h)
@@ -112,6 +108,7 @@ struct GenerateConfig {
 
   template <class V>
   void visit(V& v) {
+    v.section("device", device, "where the model runs and its compute dtype");
     v.section("model", model, "the checkpoint");
     v.section("data", data, "the data pipeline (configs/data.json keys)");
     v("embeddings", embeddings,
@@ -123,6 +120,9 @@ struct GenerateConfig {
     v.section("engine", engine, "batching");
     v.section("output", output, "outputs");
   }
+
+  // Cross-field checks the keys' bounds cannot express (see TrainConfig::validate).
+  void validate(const std::string& source) const;
 };
 
 }  // namespace dep

@@ -8,6 +8,7 @@
 
 #include "dep/adapter/adapter_config.h"
 #include "dep/core/config.h"
+#include "dep/core/device_config.h"
 #include "dep/data/data_config.h"
 #include "dep/generate/generate_config.h"
 
@@ -15,17 +16,11 @@ namespace dep {
 
 struct TrainModelConfig {
   std::string dir;                  // Hugging Face Qwen2 directory
-  std::string dtype = "bf16";       // the frozen LLM's compute dtype (the adapter stays fp32)
-  std::string device = "cpu";
-  int64_t threads = 0;              // CPU threads, 0 = all
   bool gradient_checkpointing = false;
   bool resize_to_tokenizer = true;  // resize_token_embeddings(len(tokenizer)) as the reference
   template <class V>
   void visit(V& v) {
     v("dir", dir, "Qwen2 model directory (config.json + safetensors)");
-    v.choice("dtype", dtype, {"bf16", "fp16", "fp32"}, "compute dtype of the frozen LLM (the adapter is fp32)");
-    v("device", device, "cpu, cuda or cuda:N");
-    v("threads", threads, "CPU threads (0 = all)", Bounds::non_negative());
     v("gradient_checkpointing", gradient_checkpointing, "recompute decoder layers in backward to save memory");
     v("resize_to_tokenizer", resize_to_tokenizer,
       "resize the token embeddings to len(tokenizer) first, as the reference (Qwen2.5-7B: 152064 -> 151685 rows)");
@@ -140,6 +135,8 @@ struct ValidationConfig {
 };
 
 struct TrainConfig {
+  // The frozen LLM's device and compute dtype (bf16 as the reference; the adapter stays fp32).
+  DeviceConfig device{ComputeDtype::kBf16};
   TrainModelConfig model;
   DataConfig data;
   TrainSamplesConfig samples;
@@ -153,6 +150,7 @@ struct TrainConfig {
   ValidationConfig validation;
   template <class V>
   void visit(V& v) {
+    v.section("device", device, "where the frozen decoder runs and its compute dtype (the adapter is fp32)");
     v.section("model", model, "the frozen decoder");
     v.section("data", data, "the data pipeline (configs/data.json keys)");
     v.section("samples", samples, "embeddings and sample limits");
@@ -165,6 +163,10 @@ struct TrainConfig {
     v.section("log", log, "logging");
     v.section("validation", validation, "per-epoch validation");
   }
+
+  // Cross-field checks that the keys' own bounds cannot express; run by every parse, so
+  // --dump-config rejects what a run would (errors name `source` and the key).
+  void validate(const std::string& source) const;
 };
 
 }  // namespace dep
