@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
     // The paper's selection: METEOR of val generations (WordNet and Punkt load before training).
     std::unique_ptr<dep::ValidationMeteor> meteor;
     dep::TrainHooks hooks;
-    if (config.validation.enabled && config.validation.select_by == "meteor") {
+    if (config.validation.enabled && config.validation.select_by == dep::SelectBy::kMeteor) {
       meteor = std::make_unique<dep::ValidationMeteor>(config.validation, std::move(data.val_prompts), data.tokenizer);
       hooks.generation_metric = [&meteor](dep::DepModel& model) { return meteor->evaluate(model).meteor; };
     }

@@ -6,12 +6,12 @@
 namespace dep {
 
 void EmbedStoreConfig::validate(const std::string& source) const {
-  if (input.format == "dpl" && !input.paths.empty() && input.categories.size() != input.paths.size()) {
+  if (input.format == EmbedInputFormat::kDpl && !input.paths.empty() && input.categories.size() != input.paths.size()) {
     fail(source + ": input.categories", "dpl input needs one category per path (" +
                                             std::to_string(input.paths.size()) + " paths, " +
                                             std::to_string(input.categories.size()) + " categories)");
   }
-  if (input.format == "keyed_text" && !input.categories.empty()) {
+  if (input.format == EmbedInputFormat::kKeyedText && !input.categories.empty()) {
     fail(source + ": input.categories", "only used with format \"dpl\"");
   }
 }

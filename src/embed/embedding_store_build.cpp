@@ -166,7 +166,7 @@ StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, cons
 StoreBuildReport run_embed_store(const EmbedStoreConfig& config) {
   validate_embed_config(config, "config");
   std::vector<KeyedText> items;
-  if (config.input.format == "keyed_text") {
+  if (config.input.format == EmbedInputFormat::kKeyedText) {
     for (const auto& path : config.input.paths) {
       auto part = read_keyed_text_jsonl(path);
       items.insert(items.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));

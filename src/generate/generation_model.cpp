@@ -109,7 +109,7 @@ GenerationModel load_decoder_only(const GenerateModelConfig& config, const Safet
   out.adapter_hash = kNoAdapter;
   out.tokenizer_source = config.tokenizer.empty() ? config.dir : config.tokenizer;
   out.tokenizer = std::make_shared<BpeTokenizer>(BpeTokenizer::load(out.tokenizer_source));
-  if (config.add_dep_tokens == "always" && out.tokenizer->token_to_id(dep_special_tokens().front()) < 0) {
+  if (config.add_dep_tokens == AddDepTokens::kAlways && out.tokenizer->token_to_id(dep_special_tokens().front()) < 0) {
     out.tokenizer->add_special_tokens(dep_special_tokens());
   }
   out.llm = std::make_shared<Qwen2Model>(Qwen2Model::load(config.dir, dtype, device));
@@ -203,8 +203,8 @@ GenerationModel load_generation_model(const GenerateModelConfig& config, const D
 
   // Tokenizer before the decoder: it decides the vocabulary the base model is resized to.
   out.tokenizer_source = config.tokenizer.empty() ? config.dir : config.tokenizer;
-  const bool allow_add = config.add_dep_tokens == "always" ||
-                         (config.add_dep_tokens == "auto" && out.layout == CheckpointLayout::kBaseWithAdapter);
+  const bool allow_add = config.add_dep_tokens == AddDepTokens::kAlways ||
+                         (config.add_dep_tokens == AddDepTokens::kAuto && out.layout == CheckpointLayout::kBaseWithAdapter);
   out.tokenizer = load_tokenizer(out.tokenizer_source, allow_add);
 
   // Adapter shape checks need only the decoder's config, so they fail before the weights load.

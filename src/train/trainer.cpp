@@ -127,7 +127,7 @@ Trainer::Trainer(TrainConfig config, DepModel& model, const std::vector<DepSampl
 TrainSummary Trainer::run(bool resume) {
   const auto& cfg = config_;
   if (train_.empty()) fail("data", "no training samples");
-  if (cfg.validation.enabled && cfg.validation.select_by == "meteor" && !hooks_.generation_metric) {
+  if (cfg.validation.enabled && cfg.validation.select_by == SelectBy::kMeteor && !hooks_.generation_metric) {
     fail("validation.select_by", "'meteor' needs the generation metric, which this build does not provide; use 'loss'");
   }
   const std::string run_dir = cfg.checkpoint.dir;
@@ -236,7 +236,7 @@ TrainSummary Trainer::run(bool resume) {
   WindowStats logged;  // sums over the updates since the last log line
   int64_t logged_updates = 0;
 
-  const double sae_sum = cfg.loss.sae_term_over_window == "sum" ? 1.0 : 0.0;
+  const double sae_sum = cfg.loss.sae_term_over_window == WindowReduction::kSum ? 1.0 : 0.0;
   bool done = state.global_step >= total_steps;
   while (!done && state.epoch < cfg.train.epochs) {
     const auto order = epoch_order(n, cfg.train.seed, state.epoch, cfg.train.shuffle);
@@ -342,9 +342,9 @@ TrainSummary Trainer::run(bool resume) {
       record.epoch = state.epoch;
       record.global_step = state.global_step;
       record.loss = validation_loss(model_, val_, cfg.train.batch_size);
-      record.metric = cfg.validation.select_by == "meteor" ? hooks_.generation_metric(model_) : record.loss;
+      record.metric = cfg.validation.select_by == SelectBy::kMeteor ? hooks_.generation_metric(model_) : record.loss;
       record.checkpoint = name;
-      const bool higher_better = cfg.validation.select_by == "meteor";
+      const bool higher_better = cfg.validation.select_by == SelectBy::kMeteor;
       const bool best = state.best_checkpoint.empty() ||
                         (higher_better ? record.metric > state.best_metric : record.metric < state.best_metric);
       if (best) {
@@ -355,7 +355,7 @@ TrainSummary Trainer::run(bool resume) {
       log::info(log::format("epoch %lld validation: loss %.4f%s%s", (long long)state.epoch, record.loss,
                       higher_better ? log::format(", METEOR %.4f", record.metric).c_str() : "", best ? " (best so far)" : ""));
       nlohmann::json line = {{"event", "validation"}, {"epoch", state.epoch}, {"step", state.global_step},
-                             {"val_loss", record.loss}, {"metric", record.metric}, {"select_by", cfg.validation.select_by},
+                             {"val_loss", record.loss}, {"metric", record.metric}, {"select_by", enum_name(select_by_names(), cfg.validation.select_by)},
                              {"best", best}};
       if (higher_better) line["meteor"] = record.metric;
       metrics.write(line);

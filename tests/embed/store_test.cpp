@@ -164,7 +164,7 @@ TEST_CASE("DPL test splits embed each user's profile oldest first, then the targ
   const std::string model = dep::test::make_store_test_model(dir + "/model");
   dep::EmbedStoreConfig config;
   config.model.dir = model;
-  config.input.format = "dpl";
+  config.input.format = dep::EmbedInputFormat::kDpl;
   config.input.paths = {dep::test::fixture("dep-data/Books/test.jsonl"), dep::test::fixture("dep-data/CDs_and_Vinyl/test.jsonl")};
   config.input.categories = {"Books", "CDs_and_Vinyl"};
   config.output_dir = dir + "/store";

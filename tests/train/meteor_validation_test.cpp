@@ -84,7 +84,7 @@ TinyTrainWorld build_world() {
   c.train.grad_accumulation = 2;
   c.train.seed = 3;
   c.log.every_steps = 1;
-  c.validation.select_by = "meteor";
+  c.validation.select_by = dep::SelectBy::kMeteor;
   c.validation.sampling.do_sample = false;
   c.validation.sampling.max_new_tokens = 12;
   c.validation.max_batch = 2;

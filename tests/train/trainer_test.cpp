@@ -239,7 +239,7 @@ TEST_CASE("train configs: every key validated, did-you-mean, dump round-trip", "
   CHECK(d.loss.lambda == 100.0);
   CHECK(d.loss.gamma == 1e-3);
   CHECK(d.loss.rho == 0.05);
-  CHECK(d.loss.sae_term_over_window == "sum");
+  CHECK(d.loss.sae_term_over_window == dep::WindowReduction::kSum);
   CHECK(d.adapter.init == "xavier");
   CHECK_THROWS_WITH(parse(R"({"optim": {"lrate": 1}})"), Catch::Contains("optim.lrate: unknown key (did you mean 'optim.lr'?)"));
   CHECK_THROWS_WITH(parse(R"({"adapter": {"variant": "sea"}})"), Catch::Contains("adapter.variant") && Catch::Contains("did you mean 'sae'"));
@@ -269,7 +269,7 @@ TEST_CASE("train configs: every key validated, did-you-mean, dump round-trip", "
 TEST_CASE("selecting by METEOR without a generation metric is refused up front", "[train][config]") {
   auto samples = synthetic_samples(2, 6);
   auto config = tiny_config(dep::test::scratch_dir("meteor_hook"));
-  config.validation.select_by = "meteor";
+  config.validation.select_by = dep::SelectBy::kMeteor;
   auto model = dep::build_dep_model(config, tiny_llm());
   CHECK_THROWS_WITH(dep::Trainer(config, model, samples, samples).run(false), Catch::Contains("validation.select_by"));
   // With the hook, the best checkpoint is the one with the highest metric.

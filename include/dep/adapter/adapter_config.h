@@ -44,6 +44,14 @@ struct AdapterConfig {
   int64_t projector_input_dim() const { return uses_autoencoder() ? latent_dim : embedding_dim; }
 };
 
+// The SAE term over an accumulation window (see LossConfig::sae_term_over_window).
+enum class WindowReduction { kSum, kMean };
+
+inline const EnumNames<WindowReduction>& window_reduction_names() {
+  static const EnumNames<WindowReduction> names = {{WindowReduction::kSum, "sum"}, {WindowReduction::kMean, "mean"}};
+  return names;
+}
+
 // total = gen + lambda·(recon + gamma·sparse) (paper eq. 8, DEP.md §5).
 struct LossConfig {
   double lambda = 100.0;     // weight of the SAE term
@@ -54,7 +62,7 @@ struct LossConfig {
   // The reference (HF Trainer + DeepSpeed, DEP.md §9) adds the full SAE term of every
   // micro-batch to the accumulated gradient: `sum`. `mean` divides it by the micro-batches of the
   // accumulation window, as a plain batch mean would.
-  std::string sae_term_over_window = "sum";
+  WindowReduction sae_term_over_window = WindowReduction::kSum;
 
   template <class V>
   void visit(V& v) {
@@ -63,7 +71,7 @@ struct LossConfig {
     v("rho", rho, "target mean activation of the SAE code", Bounds{0.0, 0.99, true});
     v("rho_clamp", rho_clamp, "clamp of the mean activation to [c, 1 - c] before the KL", Bounds::between(0.0, 0.5));
     v("smooth_l1_beta", smooth_l1_beta, "beta of the smooth-L1 reconstruction loss", Bounds::positive());
-    v.choice("sae_term_over_window", sae_term_over_window, {"sum", "mean"},
+    v.choice("sae_term_over_window", sae_term_over_window, window_reduction_names(),
              "SAE term over the accumulation window: sum (reference) or mean");
   }
 };

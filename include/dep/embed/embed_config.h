@@ -11,14 +11,23 @@
 
 namespace dep {
 
+// keyed_text: JSONL of {key, text}; dpl: DPL test-split JSONL.
+enum class EmbedInputFormat { kKeyedText, kDpl };
+
+inline const EnumNames<EmbedInputFormat>& embed_input_format_names() {
+  static const EnumNames<EmbedInputFormat> names = {{EmbedInputFormat::kKeyedText, "keyed_text"},
+                                                    {EmbedInputFormat::kDpl, "dpl"}};
+  return names;
+}
+
 struct EmbedInputConfig {
-  std::string format = "keyed_text";
+  EmbedInputFormat format = EmbedInputFormat::kKeyedText;
   std::vector<std::string> paths;
   std::vector<std::string> categories;
 
   template <class V>
   void visit(V& v) {
-    v.choice("format", format, {"keyed_text", "dpl"},
+    v.choice("format", format, embed_input_format_names(),
              "keyed_text: JSONL of {key, text}; dpl: DPL test-split JSONL, keys <category>/<user>/<k>");
     v("paths", paths, "input JSONL files");
     v("categories", categories, "dpl: the category of each file in `paths`");

@@ -16,6 +16,15 @@ namespace dep {
 // model.adapter value that selects the decoder alone.
 inline constexpr const char* kNoAdapter = "none";
 
+// When a tokenizer without the 20 DEP tokens gets them added (GenerateModelConfig::add_dep_tokens).
+enum class AddDepTokens { kAuto, kAlways, kNever };
+
+inline const EnumNames<AddDepTokens>& add_dep_tokens_names() {
+  static const EnumNames<AddDepTokens> names = {
+      {AddDepTokens::kAuto, "auto"}, {AddDepTokens::kAlways, "always"}, {AddDepTokens::kNever, "never"}};
+  return names;
+}
+
 struct GenerateModelConfig {
   // A full DEP model directory (Qwen2 weights + sae.* + align_mlp_* in its safetensors) or a base
   // Qwen2.5-Instruct directory used together with `adapter`.
@@ -26,7 +35,7 @@ struct GenerateModelConfig {
   std::string tokenizer;  // tokenizer.json or a directory; empty: the one in `dir`
   // `auto`: a base+adapter pair gets the 20 DEP tokens added the reference's way when its tokenizer
   // lacks them, a full DEP directory must ship them; `always` / `never` force either behaviour.
-  std::string add_dep_tokens = "auto";
+  AddDepTokens add_dep_tokens = AddDepTokens::kAuto;
 
   template <class V>
   void visit(V& v) {
@@ -35,7 +44,7 @@ struct GenerateModelConfig {
       "DEP adapter safetensors (sae.*, align_mlp_*); empty = the adapter inside `dir`; \"none\" = the decoder alone "
       "(baseline prompts without placeholders: prompt.variant item_only or rag)");
     v("tokenizer", tokenizer, "tokenizer.json or directory; empty = the one in `dir`");
-    v.choice("add_dep_tokens", add_dep_tokens, {"auto", "always", "never"},
+    v.choice("add_dep_tokens", add_dep_tokens, add_dep_tokens_names(),
              "add the 20 DEP tokens when the tokenizer lacks them: auto = only for base+adapter");
   }
 };

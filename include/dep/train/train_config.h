@@ -109,9 +109,17 @@ struct LogConfig {
   void visit(V& v) { v("every_steps", every_steps, "log and append to metrics.jsonl every N updates", Bounds::at_least(1)); }
 };
 
+// How the best checkpoint is chosen: lowest validation loss, or highest METEOR of generations.
+enum class SelectBy { kLoss, kMeteor };
+
+inline const EnumNames<SelectBy>& select_by_names() {
+  static const EnumNames<SelectBy> names = {{SelectBy::kLoss, "loss"}, {SelectBy::kMeteor, "meteor"}};
+  return names;
+}
+
 struct ValidationConfig {
   bool enabled = true;
-  std::string select_by = "loss";
+  SelectBy select_by = SelectBy::kLoss;
   // select_by = "meteor": how the val generations are made and scored. Sampling defaults are the
   // reference's test-time decoding (T 0.8, top-p 0.95, 2048 new tokens, DEP.md §10), so the
   // selection sees what the evaluation will; do_sample = false is the cheaper greedy option.
@@ -123,7 +131,7 @@ struct ValidationConfig {
   template <class V>
   void visit(V& v) {
     v("enabled", enabled, "validate after every epoch");
-    v.choice("select_by", select_by, {"loss", "meteor"},
+    v.choice("select_by", select_by, select_by_names(),
              "best checkpoint by validation loss (lower) or METEOR of generations (higher, the paper)");
     v("generation_samples", generation_samples,
       "select_by = meteor: generate for the first N val samples only (0 = every val sample)", Bounds::non_negative());
