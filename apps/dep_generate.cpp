@@ -24,6 +24,17 @@
 
 namespace {
 
+// The width of the review embeddings from headers only: a store's index, or the first tensor of a
+// safetensors file ([rows, dim] per user); 0 when there is nothing to read.
+int64_t embedding_width(const std::string& path) {
+  if (std::filesystem::is_directory(path)) return dep::EmbeddingStore::open(path)->dim();
+  const auto file = dep::SafetensorsCheckpoint::open(path);
+  const auto names = file.names();
+  if (names.empty()) return 0;
+  const auto& shape = file.at(names.front()).info->shape;
+  return shape.size() == 2 ? shape[1] : 0;
+}
+
 // What the inputs' headers and configs tell before any weight is read: a writable output
 // directory, a tokenizer that fits the decoder's vocabulary, an adapter as wide as the embeddings.
 void check_inputs(const dep::GenerateConfig& config) {
@@ -37,16 +48,17 @@ void check_inputs(const dep::GenerateConfig& config) {
     dep::fail(tokenizer, "the tokenizer has " + std::to_string(vocab) + " tokens but " + config.model.dir +
                              " has only " + std::to_string(llm.vocab_size) + " embedding rows (config.json vocab_size)");
   }
-  if (config.model.adapter == dep::kNoAdapter) return;
-  // Only a store directory is checked here; a safetensors embeddings file is read whole later.
-  if (!std::filesystem::is_directory(config.embeddings)) return;
+  if (config.model.adapter == dep::kNoAdapter || config.embeddings.empty()) return;
   const auto adapter_file = config.model.adapter.empty() ? config.model.dir : config.model.adapter;
-  const auto adapter = dep::infer_adapter_config(dep::SafetensorsCheckpoint::open(adapter_file));
-  const auto store = dep::EmbeddingStore::open(config.embeddings);
-  if (store->dim() != adapter.embedding_dim) {
-    dep::fail("embeddings", "the store " + config.embeddings + " holds " + std::to_string(store->dim()) +
-                                "-dim embeddings but the adapter in " + adapter_file + " reads " +
-                                std::to_string(adapter.embedding_dim));
+  const auto checkpoint = dep::SafetensorsCheckpoint::open(adapter_file);
+  bool has_adapter = false;
+  for (const auto& name : checkpoint.names()) has_adapter |= name.rfind("align_mlp_", 0) == 0;
+  if (!has_adapter) return;  // load_generation_model says what is missing
+  const auto adapter = dep::infer_adapter_config(checkpoint);
+  const int64_t width = embedding_width(config.embeddings);
+  if (width != 0 && width != adapter.embedding_dim) {
+    dep::fail("embeddings", config.embeddings + " holds " + std::to_string(width) + "-dim embeddings but the adapter in " +
+                                adapter_file + " reads " + std::to_string(adapter.embedding_dim));
   }
 }
 
