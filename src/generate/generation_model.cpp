@@ -155,7 +155,7 @@ AdapterConfig infer_adapter_config(const SafetensorsCheckpoint& checkpoint) {
   auto projector_in = shape_of(checkpoint, "align_mlp_his.0.weight");
   if (projector_in.size() != 2) projector_in = shape_of(checkpoint, "align_mlp_diff.0.weight");
   if (!any_sae) {  // no autoencoder at all: the `none` ablation, embeddings straight into the projectors
-    config.variant = "none";
+    config.variant = AutoencoderVariant::kNone;
     if (projector_in.size() == 2) config.embedding_dim = projector_in[1];
   } else if (encoder.size() == 2) {
     config.latent_dim = encoder[0];
@@ -268,7 +268,7 @@ GenerationModel load_generation_model(const GenerateModelConfig& config, const D
   log::info(std::string("loaded ") + checkpoint_layout_name(out.layout) + " checkpoint: decoder " + config.dir +
                      " (" + std::to_string(llm_config.num_hidden_layers) + " layers, hidden " +
                      std::to_string(llm_config.hidden_size) + ", vocab " + std::to_string(out.llm->config().vocab_size) +
-                     "), adapter " + out.adapter_source + " (" + adapter_config.variant + "), tokenizer " +
+                     "), adapter " + out.adapter_source + " (" + enum_name(autoencoder_variant_names(), adapter_config.variant) + "), tokenizer " +
                      out.tokenizer_source);
   return out;
 }

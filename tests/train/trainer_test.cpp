@@ -225,7 +225,7 @@ TEST_CASE("train configs: every key validated, did-you-mean, dump round-trip", "
   auto c = parse(R"({"optim": {"lr": 2e-5}, "train": {"grad_accumulation": 8}, "adapter": {"variant": "ae"}})");
   CHECK(c.optim.lr == 2e-5);
   CHECK(c.train.grad_accumulation == 8);
-  CHECK(c.adapter.variant == "ae");
+  CHECK(c.adapter.variant == dep::AutoencoderVariant::kAe);
   // Defaults are the reference run's.
   dep::TrainConfig d;
   CHECK(d.optim.lr == 1e-5);
@@ -240,7 +240,7 @@ TEST_CASE("train configs: every key validated, did-you-mean, dump round-trip", "
   CHECK(d.loss.gamma == 1e-3);
   CHECK(d.loss.rho == 0.05);
   CHECK(d.loss.sae_term_over_window == dep::WindowReduction::kSum);
-  CHECK(d.adapter.init == "xavier");
+  CHECK(d.adapter.init == dep::AdapterInit::kXavier);
   CHECK_THROWS_WITH(parse(R"({"optim": {"lrate": 1}})"), Catch::Contains("optim.lrate: unknown key (did you mean 'optim.lr'?)"));
   CHECK_THROWS_WITH(parse(R"({"adapter": {"variant": "sea"}})"), Catch::Contains("adapter.variant") && Catch::Contains("did you mean 'sae'"));
   CHECK_THROWS_WITH(parse(R"({"train": {"grad_accumulation": 0}})"), Catch::Contains("train.grad_accumulation: value 0 out of range"));
