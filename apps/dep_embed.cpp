@@ -7,6 +7,7 @@
 
 #include "dep/core/app.h"
 #include "dep/core/cli.h"
+#include "dep/core/error.h"
 #include "dep/core/output_path.h"
 #include "dep/embed/embedding_store.h"
 #include "dep/torch/device.h"

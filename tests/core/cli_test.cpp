@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "dep/core/app.h"
 #include "dep/core/cli.h"
