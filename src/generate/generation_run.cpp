@@ -70,7 +70,7 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   }
   fs::create_directories(config.output.dir);
 
-  const GenerationModel model = load_generation_model(config.model);
+  const GenerationModel model = load_generation_model(config.model, config.device);
   const DepData data = load_dep_data(config.data, parse_split(config.split));
   for (const auto& c : config.categories) {
     if (std::find(data.categories.begin(), data.categories.end(), c) == data.categories.end()) {

@@ -4,6 +4,7 @@
 #include "dep/core/error.h"
 #include "dep/core/log.h"
 #include "dep/decoder/qwen2.h"
+#include "dep/torch/device.h"
 #include "dep/torch/tensor_io.h"
 #include "dep/train/trainer.h"
 
@@ -25,9 +26,9 @@ DepModel build_dep_model(const TrainConfig& config, std::shared_ptr<Qwen2Model> 
 
 DepModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size) {
   if (config.model.dir.empty()) fail("model.dir", "no model directory configured");
-  if (config.model.threads > 0 || config.model.device == "cpu") set_torch_threads(static_cast<int>(config.model.threads));
-  auto device = parse_device(config.model.device, "model.device");
-  auto dtype = parse_compute_dtype(config.model.dtype, "model.dtype");
+  apply_threads(config.device);
+  auto device = torch_device(config.device, "device.device");
+  auto dtype = torch_dtype(config.device);
   auto llm = std::make_shared<Qwen2Model>(Qwen2Model::load(config.model.dir, dtype, device));
   return build_dep_model(config, std::move(llm), tokenizer_size);
 }

@@ -64,7 +64,7 @@ class Trainer::Run {
                                    config.schedule.warmup_steps)),
         loss_validator_(val, config.train.batch_size),
         checkpointer_(config, sync_->is_main()),
-        sae_sum_(config.loss.sae_term_over_window == "sum") {}
+        sae_sum_(config.loss.sae_term_over_window == WindowReduction::kSum) {}
 
   // Setup: checks, the optimizer's parameters, the resume, config.json and the start-up log.
   // Returns whether the run has already finished (a --resume of a finished run), in which case
@@ -202,8 +202,8 @@ class Trainer::Run {
 
   // The validator of validation.select_by: the loss one, or the caller's.
   Validator* selection_validator() {
-    const std::string& select_by = cfg_.validation.select_by;
-    if (!cfg_.validation.enabled || select_by == "loss") return &loss_validator_;
+    const std::string select_by = enum_name(select_by_names(), cfg_.validation.select_by);
+    if (!cfg_.validation.enabled || cfg_.validation.select_by == SelectBy::kLoss) return &loss_validator_;
     if (hooks_.selection) {
       custom_selection_ = hooks_.selection;
     } else if (hooks_.generation_metric) {

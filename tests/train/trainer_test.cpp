@@ -63,7 +63,7 @@ std::vector<dep::DepSample> synthetic_samples(int count, uint64_t seed) {
 
 dep::TrainConfig tiny_config(const std::string& run_dir) {
   dep::TrainConfig c;
-  c.model.dtype = "fp32";
+  c.device.dtype = dep::ComputeDtype::kFp32;
   c.adapter.embedding_dim = 24;
   c.adapter.latent_dim = 12;
   c.optim.lr = 3e-3;
@@ -229,7 +229,7 @@ TEST_CASE("train configs: every key validated, did-you-mean, dump round-trip", "
   auto c = parse(R"({"optim": {"lr": 2e-5}, "train": {"grad_accumulation": 8}, "adapter": {"variant": "ae"}})");
   CHECK(c.optim.lr == 2e-5);
   CHECK(c.train.grad_accumulation == 8);
-  CHECK(c.adapter.variant == "ae");
+  CHECK(c.adapter.variant == dep::AutoencoderVariant::kAe);
   // Defaults are the reference run's.
   dep::TrainConfig d;
   CHECK(d.optim.lr == 1e-5);
@@ -243,14 +243,14 @@ TEST_CASE("train configs: every key validated, did-you-mean, dump round-trip", "
   CHECK(d.loss.lambda == 100.0);
   CHECK(d.loss.gamma == 1e-3);
   CHECK(d.loss.rho == 0.05);
-  CHECK(d.loss.sae_term_over_window == "sum");
-  CHECK(d.adapter.init == "xavier");
+  CHECK(d.loss.sae_term_over_window == dep::WindowReduction::kSum);
+  CHECK(d.adapter.init == dep::AdapterInit::kXavier);
   CHECK_THROWS_WITH(parse(R"({"optim": {"lrate": 1}})"), Catch::Contains("optim.lrate: unknown key (did you mean 'optim.lr'?)"));
   CHECK_THROWS_WITH(parse(R"({"adapter": {"variant": "sea"}})"), Catch::Contains("adapter.variant") && Catch::Contains("did you mean 'sae'"));
   CHECK_THROWS_WITH(parse(R"({"train": {"grad_accumulation": 0}})"), Catch::Contains("train.grad_accumulation: value 0 out of range"));
   CHECK_THROWS_WITH(parse(R"({"loss": {"sae_term_over_window": "avg"}})"), Catch::Contains("loss.sae_term_over_window"));
   CHECK_THROWS_WITH(parse(R"({"optim": {"lr": 0}})"), Catch::Contains("optim.lr"));
-  CHECK_THROWS_WITH(parse(R"({"model": {"dtype": "f64"}})"), Catch::Contains("model.dtype"));
+  CHECK_THROWS_WITH(parse(R"({"device": {"dtype": "f64"}})"), Catch::Contains("device.dtype"));
   // Every key of the dump is read back, and documented.
   auto dumped = dep::config_to_json(d);
   auto back = dep::parse_config<dep::TrainConfig>(nlohmann::json::parse(dumped.dump()), "dump");
@@ -273,7 +273,7 @@ TEST_CASE("train configs: every key validated, did-you-mean, dump round-trip", "
 TEST_CASE("selecting by METEOR without a generation metric is refused up front", "[train][config]") {
   auto samples = synthetic_samples(2, 6);
   auto config = tiny_config(dep::test::scratch_dir("meteor_hook"));
-  config.validation.select_by = "meteor";
+  config.validation.select_by = dep::SelectBy::kMeteor;
   auto model = dep::build_dep_model(config, tiny_llm());
   CHECK_THROWS_WITH(dep::Trainer(config, model, samples, samples).run(false), Catch::Contains("validation.select_by"));
   // With the hook, the best checkpoint is the one with the highest metric.

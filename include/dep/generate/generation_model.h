@@ -42,7 +42,7 @@ struct GenerationModel {
 // Detects the layout and loads everything. Bad input is one dep::Error each, naming the file:
 // no adapter anywhere or adapter tensors missing (all listed), an adapter trained for another
 // hidden size, a tokenizer without the DEP tokens (or with them at other ids).
-GenerationModel load_generation_model(const GenerateModelConfig& config);
+GenerationModel load_generation_model(const GenerateModelConfig& config, const DeviceConfig& device = {});
 
 // The reference layout of adapter tensors present in a checkpoint: AdapterConfig inferred from
 // their shapes (or read from dep's `dep.adapter` metadata); hidden_size = the projectors' width.
