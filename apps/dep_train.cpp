@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     dep::TrainHooks hooks;
     if (config.validation.enabled && config.validation.select_by == "meteor") {
       meteor = std::make_unique<dep::ValidationMeteor>(config.validation, std::move(data.val_prompts), data.tokenizer);
-      hooks.generation_metric = [&meteor](dep::DepModel& model) { return meteor->evaluate(model).meteor; };
+      hooks.generation_metric = [&meteor](dep::PersonalizationModel& model) { return meteor->evaluate(model).meteor; };
     }
     auto model = dep::build_dep_model(config, data.tokenizer_size);
     dep::Trainer trainer(config, model, data.train, data.val, hooks);

@@ -1,6 +1,6 @@
-// Loading a DEP checkpoint for generation: layout detection, adapter shape inference and the
-// three bad-input errors (missing adapter tensors, wrong hidden size, tokenizer without DEP tokens).
-#include "dep/generate/generation_model.h"
+// Loading a checkpoint for generation: layout detection and the three bad-input errors (missing
+// adapter tensors, wrong hidden size, tokenizer without DEP tokens).
+#include "dep/generate/checkpoint_loader.h"
 
 #include <torch/torch.h>
 
@@ -8,50 +8,24 @@
 #include <optional>
 #include <set>
 
+#include "dep/adapter/dep_adapter.h"
+#include "dep/core/model_config.h"
 #include "dep/data/data_tokenizer.h"
 #include "dep/data/dep_sample.h"
 #include "dep/core/error.h"
 #include "dep/torch/tensor_io.h"
 #include "hashing.h"
 #include "dep/core/log.h"
+#include "dep/text/bpe_tokenizer.h"
 
 namespace dep {
 
 namespace {
 
-bool is_adapter_tensor(const std::string& name) {
-  return name.rfind("sae.", 0) == 0 || name.rfind("align_mlp_", 0) == 0;
-}
-
 bool has_adapter_tensors(const SafetensorsCheckpoint& checkpoint) {
   for (const auto& name : checkpoint.names())
-    if (is_adapter_tensor(name)) return true;
+    if (is_dep_adapter_tensor(name)) return true;
   return false;
-}
-
-std::vector<int64_t> shape_of(const SafetensorsCheckpoint& checkpoint, const std::string& name) {
-  auto entry = checkpoint.find(name);
-  return entry ? entry->info->shape : std::vector<int64_t>{};
-}
-
-// The tensors an adapter of `config` has (the reference's names), with their shapes.
-std::vector<ExpectedTensor> adapter_expected_tensors(const AdapterConfig& config, int64_t hidden) {
-  std::vector<ExpectedTensor> out;
-  if (config.uses_autoencoder()) {
-    out.push_back({"sae.encoder.0.weight", {config.latent_dim, config.embedding_dim}});
-    out.push_back({"sae.encoder.0.bias", {config.latent_dim}});
-    out.push_back({"sae.decoder.0.weight", {config.embedding_dim, config.latent_dim}});
-    out.push_back({"sae.decoder.0.bias", {config.embedding_dim}});
-  }
-  const int64_t in = config.projector_input_dim();
-  for (const char* stream : {"align_mlp_his", "align_mlp_diff"}) {
-    const std::string p = stream;
-    out.push_back({p + ".0.weight", {hidden, in}});
-    out.push_back({p + ".0.bias", {hidden}});
-    out.push_back({p + ".2.weight", {hidden, hidden}});
-    out.push_back({p + ".2.bias", {hidden}});
-  }
-  return out;
 }
 
 // The 20 DEP tokens must sit at their reference ids; `allow_add` adds them (the reference's
@@ -90,7 +64,7 @@ std::string decoder_fingerprint(const std::string& dir, const SafetensorsCheckpo
   hash.add(read_model_config_json(dir).dump());
   hash.add_value(vocab_size);
   for (const auto& name : weights.names()) {
-    if (is_adapter_tensor(name)) continue;
+    if (is_dep_adapter_tensor(name)) continue;
     const auto entry = weights.at(name);
     hash.add(name);
     hash.add(dtype_name(entry.info->dtype));
@@ -101,84 +75,59 @@ std::string decoder_fingerprint(const std::string& dir, const SafetensorsCheckpo
 
 // model.adapter = "none": the decoder and its tokenizer as they are (no DEP tokens needed: the
 // baseline prompts have no placeholders); adapter tensors in the directory are ignored.
-GenerationModel load_decoder_only(const GenerateModelConfig& config, const SafetensorsCheckpoint& weights,
-                                  torch::ScalarType dtype, torch::Device device) {
-  GenerationModel out;
-  out.layout = CheckpointLayout::kDecoderOnly;
-  out.adapter_hash = kNoAdapter;
-  out.tokenizer_source = config.tokenizer.empty() ? config.dir : config.tokenizer;
-  out.tokenizer = std::make_shared<BpeTokenizer>(BpeTokenizer::load(out.tokenizer_source));
-  if (config.add_dep_tokens == "always" && out.tokenizer->token_to_id(dep_special_tokens().front()) < 0) {
-    out.tokenizer->add_special_tokens(dep_special_tokens());
+PersonalizationModel load_decoder_only(const GenerateModelConfig& config, const SafetensorsCheckpoint& weights,
+                                       torch::ScalarType dtype, torch::Device device) {
+  const std::string tokenizer_source = config.tokenizer.empty() ? config.dir : config.tokenizer;
+  auto tokenizer = std::make_shared<BpeTokenizer>(BpeTokenizer::load(tokenizer_source));
+  if (config.add_dep_tokens == "always" && tokenizer->token_to_id(dep_special_tokens().front()) < 0) {
+    tokenizer->add_special_tokens(dep_special_tokens());
   }
-  out.llm = std::make_shared<Qwen2Model>(Qwen2Model::load(config.dir, dtype, device));
-  const auto tokenizer_vocab = static_cast<int64_t>(out.tokenizer->vocab_size());
-  if (out.llm->config().vocab_size < tokenizer_vocab) {
-    fail(config.dir, "the decoder has " + std::to_string(out.llm->config().vocab_size) + " token rows but the tokenizer " +
-                         out.tokenizer_source + " has " + std::to_string(tokenizer_vocab) + " tokens");
+  std::shared_ptr<CausalLM> llm = load_causal_lm(config.dir, dtype, device);
+  const auto tokenizer_vocab = static_cast<int64_t>(tokenizer->vocab_size());
+  if (llm->vocab_size() < tokenizer_vocab) {
+    fail(config.dir, "the decoder has " + std::to_string(llm->vocab_size()) + " token rows but the tokenizer " +
+                         tokenizer_source + " has " + std::to_string(tokenizer_vocab) + " tokens");
   }
   if (has_adapter_tensors(weights)) log::info(config.dir + " holds adapter tensors; model.adapter=none ignores them");
-  out.llm_fingerprint = decoder_fingerprint(config.dir, weights, out.llm->config().vocab_size);
-  log::info("loaded decoder-only checkpoint " + config.dir + " (" + std::to_string(out.llm->config().num_hidden_layers) +
-            " layers, hidden " + std::to_string(out.llm->config().hidden_size) + ", vocab " +
-            std::to_string(out.llm->config().vocab_size) + "), tokenizer " + out.tokenizer_source + ", no adapter");
+  const auto shape = llm->shape();
+  PersonalizationModel out(std::move(llm), nullptr, std::move(tokenizer));
+  out.origin.layout = CheckpointLayout::kDecoderOnly;
+  out.origin.adapter_hash = kNoAdapter;
+  out.origin.tokenizer_source = tokenizer_source;
+  out.origin.llm_fingerprint = decoder_fingerprint(config.dir, weights, shape.vocab_size);
+  log::info("loaded decoder-only checkpoint " + config.dir + " (" + std::to_string(shape.num_layers) + " layers, hidden " +
+            std::to_string(shape.hidden_size) + ", vocab " + std::to_string(shape.vocab_size) + "), tokenizer " +
+            tokenizer_source + ", no adapter");
   return out;
 }
 
-}  // namespace
-
-const char* checkpoint_layout_name(CheckpointLayout layout) {
-  switch (layout) {
-    case CheckpointLayout::kFullModel: return "full";
-    case CheckpointLayout::kBaseWithAdapter: return "base+adapter";
-    case CheckpointLayout::kDecoderOnly: return "decoder-only";
+// FNV-1a over the adapter's parameters (name, shape, fp32 values).
+std::string adapter_content_hash(const Adapter& adapter) {
+  Fnv1a hash;
+  for (const auto& item : adapter.named_parameters()) {
+    auto values = item.value().to(torch::kCPU).contiguous();
+    hash.add(item.key());
+    for (auto d : values.sizes()) hash.add_value(static_cast<int64_t>(d));
+    hash.add_bytes(values.data_ptr(), values.numel() * values.element_size());
   }
-  return "?";
+  return hash.hex();
 }
+
+}  // namespace
 
 torch::ScalarType resolve_generation_dtype(const std::string& name, torch::Device device) {
   if (name == "auto") return device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
   return parse_compute_dtype(name, "model.dtype");
 }
 
-AdapterConfig infer_adapter_config(const SafetensorsCheckpoint& checkpoint) {
-  // dep's own adapter files carry their config; a reference checkpoint is read from its shapes.
-  for (const auto& file : checkpoint.files()) {
-    if (file->metadata().count("dep.adapter")) return read_adapter_config(file->path());
-  }
-  AdapterConfig config;
-  bool any_sae = false;
-  for (const auto& name : checkpoint.names()) any_sae |= name.rfind("sae.", 0) == 0;
-  const auto encoder = shape_of(checkpoint, "sae.encoder.0.weight");
-  const auto decoder = shape_of(checkpoint, "sae.decoder.0.weight");
-  auto projector_in = shape_of(checkpoint, "align_mlp_his.0.weight");
-  if (projector_in.size() != 2) projector_in = shape_of(checkpoint, "align_mlp_diff.0.weight");
-  if (!any_sae) {  // no autoencoder at all: the `none` ablation, embeddings straight into the projectors
-    config.variant = "none";
-    if (projector_in.size() == 2) config.embedding_dim = projector_in[1];
-  } else if (encoder.size() == 2) {
-    config.latent_dim = encoder[0];
-    config.embedding_dim = encoder[1];
-  } else if (decoder.size() == 2) {
-    config.embedding_dim = decoder[0];
-    config.latent_dim = decoder[1];
-  }
-  // `ae` and `sae` differ only in training; generation treats both as `sae`.
-  auto projector_out = shape_of(checkpoint, "align_mlp_his.2.weight");
-  if (projector_out.size() != 2) projector_out = shape_of(checkpoint, "align_mlp_diff.2.weight");
-  if (!projector_out.empty()) config.hidden_size = projector_out[0];
-  else if (!projector_in.empty()) config.hidden_size = projector_in[0];
-  return config;
-}
-
-GenerationModel load_generation_model(const GenerateModelConfig& config) {
+PersonalizationModel load_personalization_model(const GenerateModelConfig& config) {
   if (config.dir.empty()) fail("model.dir", "no model directory configured");
   if (!std::filesystem::is_directory(config.dir)) fail(config.dir, "model.dir is not a directory");
   const torch::Device device = parse_device(config.device, "model.device");
   const torch::ScalarType dtype = resolve_generation_dtype(config.dtype, device);
   if (device.is_cpu()) set_torch_threads(config.threads);
 
-  GenerationModel out;
+  CheckpointOrigin origin;
   const auto model_weights = SafetensorsCheckpoint::open(config.dir);
   if (config.adapter == kNoAdapter) return load_decoder_only(config, model_weights, dtype, device);
   const bool dir_has_adapter = has_adapter_tensors(model_weights);
@@ -186,89 +135,82 @@ GenerationModel load_generation_model(const GenerateModelConfig& config) {
   if (!config.adapter.empty()) {
     adapter_file = SafetensorsCheckpoint::open(config.adapter);
     if (dir_has_adapter) log::warn(config.dir + " holds adapter tensors too; using model.adapter " + config.adapter);
-    out.layout = CheckpointLayout::kBaseWithAdapter;
-    out.adapter_source = config.adapter;
+    origin.layout = CheckpointLayout::kBaseWithAdapter;
+    origin.adapter_source = config.adapter;
   } else if (dir_has_adapter) {
-    out.layout = CheckpointLayout::kFullModel;
-    out.adapter_source = config.dir;
+    origin.layout = CheckpointLayout::kFullModel;
+    origin.adapter_source = config.dir;
   } else {
     fail(config.dir, "missing adapter tensors: the checkpoint has no sae.* / align_mlp_* tensors and model.adapter "
                      "is empty (a base Qwen2.5 directory needs a DEP adapter file)");
   }
   const SafetensorsCheckpoint& adapter_weights = adapter_file ? *adapter_file : model_weights;
-  if (!has_adapter_tensors(adapter_weights)) {
-    fail(out.adapter_source, "missing adapter tensors: no sae.* / align_mlp_* tensors in this file");
+  AdapterFileInfo file_info;
+  const bool has_metadata = read_adapter_file_info(adapter_weights, file_info);
+  if (!has_metadata && !has_adapter_tensors(adapter_weights)) {
+    fail(origin.adapter_source, "missing adapter tensors: no sae.* / align_mlp_* tensors in this file");
   }
 
   // Tokenizer before the decoder: it decides the vocabulary the base model is resized to.
-  out.tokenizer_source = config.tokenizer.empty() ? config.dir : config.tokenizer;
+  origin.tokenizer_source = config.tokenizer.empty() ? config.dir : config.tokenizer;
   const bool allow_add = config.add_dep_tokens == "always" ||
-                         (config.add_dep_tokens == "auto" && out.layout == CheckpointLayout::kBaseWithAdapter);
-  out.tokenizer = load_tokenizer(out.tokenizer_source, allow_add);
+                         (config.add_dep_tokens == "auto" && origin.layout == CheckpointLayout::kBaseWithAdapter);
+  auto tokenizer = load_tokenizer(origin.tokenizer_source, allow_add);
 
   // Adapter shape checks need only the decoder's config, so they fail before the weights load.
-  const Qwen2Config llm_config = Qwen2Config::load(config.dir);
-  AdapterConfig adapter_config = infer_adapter_config(adapter_weights);
-  if (adapter_config.hidden_size != 0 && adapter_config.hidden_size != llm_config.hidden_size) {
-    fail(out.adapter_source, "adapter trained for hidden size " + std::to_string(adapter_config.hidden_size) +
-                                 " (align_mlp_*.2.weight) but the decoder in " + config.dir + " has hidden size " +
-                                 std::to_string(llm_config.hidden_size) + ": it belongs to another base model");
+  const int64_t hidden = read_model_config_json(config.dir).value("hidden_size", int64_t{0});
+  const int64_t trained_hidden = has_metadata ? file_info.hidden_size : infer_adapter_config(adapter_weights).hidden_size;
+  if (trained_hidden != 0 && trained_hidden != hidden) {
+    fail(origin.adapter_source, "adapter trained for hidden size " + std::to_string(trained_hidden) +
+                                    " (align_mlp_*.2.weight) but the decoder in " + config.dir + " has hidden size " +
+                                    std::to_string(hidden) + ": it belongs to another base model");
   }
-  adapter_config.hidden_size = llm_config.hidden_size;
+  std::shared_ptr<Adapter> adapter = adapter_for_checkpoint(adapter_weights, hidden);
   std::string missing;
-  for (const auto& t : adapter_expected_tensors(adapter_config, llm_config.hidden_size)) {
-    const auto found = shape_of(adapter_weights, t.name);
-    if (found.empty()) {
-      missing += "\n  " + t.name + ": missing (expected " + shape_string(t.shape) + ")";
-    } else if (found != t.shape) {
-      missing += "\n  " + t.name + ": expected " + shape_string(t.shape) + ", found " + shape_string(found);
+  for (const auto& item : adapter->named_parameters()) {
+    const auto expected = item.value().sizes().vec();
+    const auto entry = adapter_weights.find(item.key());
+    if (!entry) {
+      missing += "\n  " + item.key() + ": missing (expected " + shape_string(expected) + ")";
+    } else if (entry->info->shape != expected) {
+      missing += "\n  " + item.key() + ": expected " + shape_string(expected) + ", found " + shape_string(entry->info->shape);
     }
   }
-  if (!missing.empty()) fail(out.adapter_source, "missing or mis-shaped adapter tensors:" + missing);
+  if (!missing.empty()) fail(origin.adapter_source, "missing or mis-shaped adapter tensors:" + missing);
 
-  out.llm = std::make_shared<Qwen2Model>(Qwen2Model::load(config.dir, dtype, device));
-  const auto tokenizer_vocab = static_cast<int64_t>(out.tokenizer->vocab_size());
-  if (out.llm->config().vocab_size != tokenizer_vocab) {
-    if (out.layout == CheckpointLayout::kFullModel && out.llm->config().vocab_size < tokenizer_vocab) {
-      fail(config.dir, "the decoder has " + std::to_string(out.llm->config().vocab_size) +
-                           " token rows but the tokenizer " + out.tokenizer_source + " has " +
-                           std::to_string(tokenizer_vocab) + " tokens");
+  std::shared_ptr<CausalLM> llm = load_causal_lm(config.dir, dtype, device);
+  const auto tokenizer_vocab = static_cast<int64_t>(tokenizer->vocab_size());
+  if (llm->vocab_size() != tokenizer_vocab) {
+    if (origin.layout == CheckpointLayout::kFullModel && llm->vocab_size() < tokenizer_vocab) {
+      fail(config.dir, "the decoder has " + std::to_string(llm->vocab_size()) + " token rows but the tokenizer " +
+                           origin.tokenizer_source + " has " + std::to_string(tokenizer_vocab) + " tokens");
     }
-    if (out.layout == CheckpointLayout::kBaseWithAdapter) {
+    if (origin.layout == CheckpointLayout::kBaseWithAdapter) {
       // The reference resizes the base model to len(tokenizer) before training (DEP.md §7).
-      log::info("resizing the token embeddings of " + config.dir + " from " +
-                         std::to_string(out.llm->config().vocab_size) + " to " + std::to_string(tokenizer_vocab) +
-                         " rows (len(tokenizer))");
-      out.llm->resize_token_embeddings(tokenizer_vocab);
+      log::info("resizing the token embeddings of " + config.dir + " from " + std::to_string(llm->vocab_size()) +
+                " to " + std::to_string(tokenizer_vocab) + " rows (len(tokenizer))");
+      llm->resize_token_embeddings(tokenizer_vocab);
     }
   }
 
-  out.adapter = DepAdapter(adapter_config, llm_config.hidden_size);
   {
     torch::NoGradGuard no_grad;
-    for (auto& item : out.adapter->named_parameters()) {
+    for (auto& item : adapter->named_parameters()) {
       item.value().copy_(load_tensor(adapter_weights, item.key(), torch::kFloat32));
       item.value().set_requires_grad(false);
     }
   }
-  out.adapter->to(device);
-  out.adapter->eval();
-
-  Fnv1a adapter_hash;
-  for (const auto& item : out.adapter->named_parameters()) {
-    auto values = item.value().to(torch::kCPU).contiguous();
-    adapter_hash.add(item.key());
-    for (auto d : values.sizes()) adapter_hash.add_value(static_cast<int64_t>(d));
-    adapter_hash.add_bytes(values.data_ptr(), values.numel() * values.element_size());
-  }
-  out.adapter_hash = adapter_hash.hex();
-
-  out.llm_fingerprint = decoder_fingerprint(config.dir, model_weights, out.llm->config().vocab_size);
-  log::info(std::string("loaded ") + checkpoint_layout_name(out.layout) + " checkpoint: decoder " + config.dir +
-                     " (" + std::to_string(llm_config.num_hidden_layers) + " layers, hidden " +
-                     std::to_string(llm_config.hidden_size) + ", vocab " + std::to_string(out.llm->config().vocab_size) +
-                     "), adapter " + out.adapter_source + " (" + adapter_config.variant + "), tokenizer " +
-                     out.tokenizer_source);
+  adapter->to(device);
+  adapter->eval();
+  origin.adapter_hash = adapter_content_hash(*adapter);
+  origin.llm_fingerprint = decoder_fingerprint(config.dir, model_weights, llm->vocab_size());
+  const auto shape = llm->shape();
+  log::info(std::string("loaded ") + checkpoint_layout_name(origin.layout) + " checkpoint: decoder " + config.dir + " (" +
+            std::to_string(shape.num_layers) + " layers, hidden " + std::to_string(shape.hidden_size) + ", vocab " +
+            std::to_string(shape.vocab_size) + "), adapter " + origin.adapter_source + " (" + adapter->method() + " " +
+            adapter->config_json().value("variant", std::string()) + "), tokenizer " + origin.tokenizer_source);
+  PersonalizationModel out(std::move(llm), std::move(adapter), std::move(tokenizer));
+  out.origin = origin;
   return out;
 }
 

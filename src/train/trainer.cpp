@@ -18,7 +18,8 @@
 #include "dep/core/interrupt.h"
 #include "dep/train/lr_schedule.h"
 #include "dep/core/progress.h"
-#include "dep/decoder/qwen2.h"
+#include "dep/adapter/dep_adapter.h"
+#include "dep/decoder/causal_lm.h"
 #include "resource_usage.h"
 #include "metrics_log.h"
 #include "dep/core/log.h"
@@ -28,26 +29,26 @@ namespace dep {
 namespace fs = std::filesystem;
 
 
-DepModel build_dep_model(const TrainConfig& config, std::shared_ptr<Qwen2Model> llm, int64_t tokenizer_size) {
-  if (config.model.resize_to_tokenizer && tokenizer_size > 0 && tokenizer_size != llm->config().vocab_size) {
+PersonalizationModel build_dep_model(const TrainConfig& config, std::shared_ptr<CausalLM> llm, int64_t tokenizer_size) {
+  if (config.model.resize_to_tokenizer && tokenizer_size > 0 && tokenizer_size != llm->vocab_size()) {
     // The default seed, as dep-generate uses: rows added by mean resizing are the same there.
-    log::info("resizing the token embeddings from " + std::to_string(llm->config().vocab_size) + " to " +
+    log::info("resizing the token embeddings from " + std::to_string(llm->vocab_size()) + " to " +
              std::to_string(tokenizer_size) + " rows (len(tokenizer))");
     llm->resize_token_embeddings(tokenizer_size);
   }
-  llm->gradient_checkpointing = config.model.gradient_checkpointing;
+  llm->set_gradient_checkpointing(config.model.gradient_checkpointing);
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
-  DepAdapter adapter(config.adapter, llm->config().hidden_size);
+  auto adapter = make_adapter(DepAdapter::kMethod, config_to_json(config.adapter), llm->hidden_size());
   adapter->to(llm->device(), torch::kFloat32);
-  return DepModel(std::move(llm), adapter, config.loss);
+  return PersonalizationModel(std::move(llm), std::move(adapter), nullptr, config.loss);
 }
 
-DepModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size) {
+PersonalizationModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size) {
   if (config.model.dir.empty()) fail("model.dir", "no model directory configured");
   if (config.model.threads > 0 || config.model.device == "cpu") set_torch_threads(static_cast<int>(config.model.threads));
   auto device = parse_device(config.model.device, "model.device");
   auto dtype = parse_compute_dtype(config.model.dtype, "model.dtype");
-  auto llm = std::make_shared<Qwen2Model>(Qwen2Model::load(config.model.dir, dtype, device));
+  std::shared_ptr<CausalLM> llm = load_causal_lm(config.model.dir, dtype, device);
   return build_dep_model(config, std::move(llm), tokenizer_size);
 }
 
@@ -103,7 +104,7 @@ struct WindowStats {
 
 }  // namespace
 
-double validation_loss(DepModel& model, const std::vector<DepSample>& samples, int64_t batch_size) {
+double validation_loss(PersonalizationModel& model, const std::vector<DepSample>& samples, int64_t batch_size) {
   torch::NoGradGuard no_grad;
   const auto device = model.llm().device();
   double sum = 0;
@@ -119,7 +120,7 @@ double validation_loss(DepModel& model, const std::vector<DepSample>& samples, i
   return tokens > 0 ? sum / static_cast<double>(tokens) : 0.0;
 }
 
-Trainer::Trainer(TrainConfig config, DepModel& model, const std::vector<DepSample>& train,
+Trainer::Trainer(TrainConfig config, PersonalizationModel& model, const std::vector<DepSample>& train,
                  const std::vector<DepSample>& val, TrainHooks hooks)
     : config_(std::move(config)), model_(model), train_(train), val_(val), hooks_(std::move(hooks)) {}
 
@@ -133,7 +134,7 @@ TrainSummary Trainer::run(bool resume) {
   fs::create_directories(run_dir);
   const auto config_json = config_to_json(cfg);
   const torch::Device device = model_.llm().device();
-  DepAdapterImpl& adapter = *model_.adapter();
+  Adapter& adapter = *model_.adapter();
 
   AdamW optimizer(AdamWOptions{cfg.optim.beta1, cfg.optim.beta2, cfg.optim.eps});
   std::vector<torch::Tensor> trainable;
@@ -191,7 +192,7 @@ TrainSummary Trainer::run(bool resume) {
     CheckpointContents c;
     c.state = state;
     c.adapter = adapter_tensors(adapter);
-    c.adapter_metadata = {{"format", "pt"}, {"dep.adapter", config_to_json(adapter.config()).dump()}};
+    c.adapter_metadata = adapter_metadata(adapter);
     c.optimizer = optimizer.state();
     c.rng = capture_rng_states();
     c.config = config_json;

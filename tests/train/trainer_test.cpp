@@ -276,7 +276,7 @@ TEST_CASE("selecting by METEOR without a generation metric is refused up front",
   std::vector<double> scores = {0.2, 0.5, 0.4};
   size_t call = 0;
   dep::TrainHooks hooks;
-  hooks.generation_metric = [&](dep::DepModel&) { return scores.at(call++); };
+  hooks.generation_metric = [&](dep::PersonalizationModel&) { return scores.at(call++); };
   auto summary = dep::Trainer(config, model, samples, samples, hooks).run(false);
   REQUIRE(summary.state.validations.size() == 3);
   CHECK(summary.state.best_checkpoint == summary.state.validations[1].checkpoint);

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "dep/adapter/dep_model.h"
+#include "dep/adapter/personalization_model.h"
 #include "dep/data/dep_sample.h"
 #include "dep/train/train_config.h"
 #include "dep/train/train_state.h"
@@ -18,14 +18,14 @@
 namespace dep {
 
 class BpeTokenizer;
-class Qwen2Model;
+class CausalLM;
 
 // Loads the frozen LLM as configured (dtype, device, threads, checkpointing; resized to
 // `tokenizer_size` rows when that is > 0 and differs), seeds torch with train.seed and builds a
 // freshly initialised adapter in fp32 on the same device.
-DepModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size = 0);
+PersonalizationModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size = 0);
 // The same around an already loaded LLM (tests, benchmarks).
-DepModel build_dep_model(const TrainConfig& config, std::shared_ptr<Qwen2Model> llm, int64_t tokenizer_size = 0);
+PersonalizationModel build_dep_model(const TrainConfig& config, std::shared_ptr<CausalLM> llm, int64_t tokenizer_size = 0);
 
 // The train and val samples of a config: the data pipeline's splits, the DEP tokenizer
 // (data.tokenizer, else the model directory) and the embedding store.
@@ -46,13 +46,13 @@ TrainingData load_training_data(const TrainConfig& config);
 std::vector<int64_t> epoch_order(int64_t n, int64_t seed, int64_t epoch, bool shuffle);
 
 // Token-mean cross-entropy of the generation over `samples` (no gradient).
-double validation_loss(DepModel& model, const std::vector<DepSample>& samples, int64_t batch_size);
+double validation_loss(PersonalizationModel& model, const std::vector<DepSample>& samples, int64_t batch_size);
 
 struct TrainHooks {
   // The selection metric for validation.select_by = "meteor": generate for the val samples with
   // the model's current adapter and score them (higher is better; ValidationMeteor). Unset:
   // selecting by METEOR is an error.
-  std::function<double(DepModel&)> generation_metric;
+  std::function<double(PersonalizationModel&)> generation_metric;
   // Called after every optimizer update (tests use it to interrupt a run at a chosen step).
   std::function<void(const TrainState&)> after_update;
 };
@@ -66,7 +66,7 @@ struct TrainSummary {
 
 class Trainer {
  public:
-  Trainer(TrainConfig config, DepModel& model, const std::vector<DepSample>& train,
+  Trainer(TrainConfig config, PersonalizationModel& model, const std::vector<DepSample>& train,
           const std::vector<DepSample>& val, TrainHooks hooks = {});
 
   // Trains to the end. With `resume`, continues from the run directory's latest checkpoint
@@ -77,7 +77,7 @@ class Trainer {
  private:
   struct Impl;
   TrainConfig config_;
-  DepModel& model_;
+  PersonalizationModel& model_;
   const std::vector<DepSample>& train_;
   const std::vector<DepSample>& val_;
   TrainHooks hooks_;

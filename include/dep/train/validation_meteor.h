@@ -14,7 +14,7 @@
 namespace dep {
 
 class BpeTokenizer;
-class DepModel;
+class PersonalizationModel;
 
 struct MeteorValidation {
   double meteor = 0;              // mean single-pair METEOR over the samples, in [0, 1]
@@ -38,7 +38,7 @@ class ValidationMeteor {
 
   // Generates with `model`'s frozen decoder and its current adapter and scores the generations.
   // The adapter's mode and gradients are left as they were.
-  MeteorValidation evaluate(DepModel& model) const;
+  MeteorValidation evaluate(PersonalizationModel& model) const;
 
   int64_t samples() const { return static_cast<int64_t>(prompts_.size()); }
 
