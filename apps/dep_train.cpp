@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
       meteor = std::make_unique<dep::ValidationMeteor>(config.validation, std::move(data.val_prompts), data.tokenizer);
       hooks.generation_metric = [&meteor](dep::PersonalizationModel& model) { return meteor->evaluate(model).meteor; };
     }
-    auto model = dep::build_dep_model(config, data.tokenizer_size);
+    auto model = dep::build_dep_model(config, data.tokenizer_size, data.tokenizer);
     dep::Trainer trainer(config, model, data.train, data.val, hooks);
     const auto summary = trainer.run(resume);
     std::printf("%s\n", nlohmann::json({{"run_dir", summary.run_dir},

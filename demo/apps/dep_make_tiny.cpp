@@ -55,7 +55,7 @@ nlohmann::ordered_json heldout_loss(const std::string& data_config, const std::v
     if (!store) dep::fail("--embeddings", "an adapter needs the review embeddings");
     auto module = dep::load_adapter(adapter, llm->hidden_size());
     module->eval();
-    dep::PersonalizationModel model(llm, module, nullptr, dep::LossConfig{});
+    dep::PersonalizationModel model(llm, module, std::make_shared<dep::BpeTokenizer>(tokenizer), dep::LossConfig{});
     r = dep::dep_heldout_loss(model, samples);
   }
   nlohmann::ordered_json out;

@@ -29,7 +29,8 @@ namespace dep {
 namespace fs = std::filesystem;
 
 
-PersonalizationModel build_dep_model(const TrainConfig& config, std::shared_ptr<CausalLM> llm, int64_t tokenizer_size) {
+PersonalizationModel build_dep_model(const TrainConfig& config, std::shared_ptr<CausalLM> llm, int64_t tokenizer_size,
+                                     std::shared_ptr<BpeTokenizer> tokenizer) {
   if (config.model.resize_to_tokenizer && tokenizer_size > 0 && tokenizer_size != llm->vocab_size()) {
     // The default seed, as dep-generate uses: rows added by mean resizing are the same there.
     log::info("resizing the token embeddings from " + std::to_string(llm->vocab_size()) + " to " +
@@ -40,16 +41,17 @@ PersonalizationModel build_dep_model(const TrainConfig& config, std::shared_ptr<
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
   auto adapter = make_adapter(DepAdapter::kMethod, config_to_json(config.adapter), llm->hidden_size());
   adapter->to(llm->device(), torch::kFloat32);
-  return PersonalizationModel(std::move(llm), std::move(adapter), nullptr, config.loss);
+  return PersonalizationModel(std::move(llm), std::move(adapter), std::move(tokenizer), config.loss);
 }
 
-PersonalizationModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size) {
+PersonalizationModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size,
+                                     std::shared_ptr<BpeTokenizer> tokenizer) {
   if (config.model.dir.empty()) fail("model.dir", "no model directory configured");
   if (config.model.threads > 0 || config.model.device == "cpu") set_torch_threads(static_cast<int>(config.model.threads));
   auto device = parse_device(config.model.device, "model.device");
   auto dtype = parse_compute_dtype(config.model.dtype, "model.dtype");
   std::shared_ptr<CausalLM> llm = load_causal_lm(config.model.dir, dtype, device);
-  return build_dep_model(config, std::move(llm), tokenizer_size);
+  return build_dep_model(config, std::move(llm), tokenizer_size, std::move(tokenizer));
 }
 
 std::vector<int64_t> epoch_order(int64_t n, int64_t seed, int64_t epoch, bool shuffle) {

@@ -22,10 +22,13 @@ class CausalLM;
 
 // Loads the frozen LLM as configured (dtype, device, threads, checkpointing; resized to
 // `tokenizer_size` rows when that is > 0 and differs), seeds torch with train.seed and builds a
-// freshly initialised adapter in fp32 on the same device.
-PersonalizationModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size = 0);
+// freshly initialised adapter in fp32 on the same device. `tokenizer` resolves the adapter's
+// placeholder tokens (null: the DEP tokens' reference ids).
+PersonalizationModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size = 0,
+                                     std::shared_ptr<BpeTokenizer> tokenizer = nullptr);
 // The same around an already loaded LLM (tests, benchmarks).
-PersonalizationModel build_dep_model(const TrainConfig& config, std::shared_ptr<CausalLM> llm, int64_t tokenizer_size = 0);
+PersonalizationModel build_dep_model(const TrainConfig& config, std::shared_ptr<CausalLM> llm, int64_t tokenizer_size = 0,
+                                     std::shared_ptr<BpeTokenizer> tokenizer = nullptr);
 
 // The train and val samples of a config: the data pipeline's splits, the DEP tokenizer
 // (data.tokenizer, else the model directory) and the embedding store.
