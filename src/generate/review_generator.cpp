@@ -5,6 +5,7 @@
 
 #include "dep/adapter/dep_batch.h"
 #include "dep/core/error.h"
+#include "dep/text/bpe_tokenizer.h"
 #include "dep/text/unicode.h"
 #include "dep/text/utf8.h"
 #include "hashing.h"

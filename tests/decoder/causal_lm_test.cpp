@@ -31,9 +31,10 @@ TEST_CASE("load_causal_lm picks Qwen2 by model_type and matches loading it direc
   torch::NoGradGuard no_grad;
   auto ids = torch::tensor({{5, 6, 7, 8}}, torch::kLong);
   CHECK(torch::equal(lm->forward_ids(ids), direct.forward_ids(ids)));
-  // The lm head on chosen rows equals the same rows of the full logits.
+  // The lm head on chosen rows equals the same rows of the full logits (up to matmul blocking).
   auto hidden = lm->hidden_states(lm->embed_tokens(ids));
-  CHECK(torch::equal(lm->lm_head(hidden.select(1, 2)), lm->forward_ids(ids).select(1, 2)));
+  const auto chosen = lm->lm_head(hidden.select(1, 2));
+  CHECK((chosen - lm->forward_ids(ids).select(1, 2)).abs().max().item<double>() <= 1e-5);
 }
 
 TEST_CASE("an unknown model_type is one error naming the file and the supported types", "[causal_lm]") {
