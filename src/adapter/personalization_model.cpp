@@ -66,7 +66,7 @@ AdapterOutput PersonalizationModel::adapt(const AdapterInputs& inputs) const {
 torch::Tensor PersonalizationModel::input_embeddings(const torch::Tensor& ids, const AdapterOutput& adapted) const {
   torch::Tensor embeds;
   {
-    torch::NoGradGuard no_grad;  // token rows, new ones included, stay frozen (DEP.md §7)
+    torch::NoGradGuard no_grad;  // token rows, new ones included, stay frozen (docs/reference-behaviour.md §7)
     embeds = llm_->embed_tokens(ids);
   }
   if (!adapted.vectors.defined()) return embeds;

@@ -1,6 +1,6 @@
-// The DEP adapter (paper §3.2, DEP.md §5–6): a shared SAE (or plain autoencoder, or none) in front of
-// the his and diff projectors, reading the "his_diff" block [B,2K,d] and replacing
-// [HIS_TOKEN_i] / [DIFF_TOKEN_i]. Parameter names are the reference's.
+// The DEP adapter (paper §3.2; docs/reference-behaviour.md §5–6): a shared SAE (or plain
+// autoencoder, or none) in front of the his and diff projectors, reading the "his_diff" block
+// [B,2K,d] and replacing [HIS_TOKEN_i] / [DIFF_TOKEN_i]. Parameter names are the reference's.
 #pragma once
 
 #include <torch/types.h>

@@ -1,5 +1,5 @@
 // Loading the personalization model dep-generate runs, from either checkpoint layout users have
-// (DEP.md §7, §10):
+// (docs/reference-behaviour.md §7, §10):
 //   - a full DEP model directory (the authors' release): Qwen2 weights with the 151,685-row
 //     vocabulary plus `sae.*` and `align_mlp_*` tensors in the same safetensors files;
 //   - a base Qwen2.5-Instruct directory plus a dep adapter file (reference tensor names, or any
