@@ -9,7 +9,7 @@
 
 #include "dep/core/app.h"
 #include "dep/decoder/engine.h"
-#include "dep/decoder/causal_lm.h"
+#include "dep/decoder/qwen2.h"
 #include "dep/torch/tensor_io.h"
 
 namespace {
@@ -44,12 +44,11 @@ int main(int argc, char** argv) {
 
     dep::set_torch_threads(threads);
     const auto t_load = std::chrono::steady_clock::now();
-    const auto loaded = dep::load_causal_lm(model_dir, dep::parse_compute_dtype(dtype, "--dtype"),
-                                             dep::parse_device(device, "--device"));
-    const dep::CausalLM& model = *loaded;
+    auto model = dep::Qwen2Model::load(model_dir, dep::parse_compute_dtype(dtype, "--dtype"),
+                                       dep::parse_device(device, "--device"));
     const double load_s = seconds_since(t_load);
     auto generator = at::detail::createCPUGenerator(0);
-    auto ids = torch::randint(0, model.vocab_size(), {batch, prompt}, generator, torch::kLong);
+    auto ids = torch::randint(0, model.config().vocab_size, {batch, prompt}, generator, torch::kLong);
 
     torch::NoGradGuard no_grad;
     auto cache = model.make_cache(batch, prompt + new_tokens);

@@ -41,10 +41,11 @@ nlohmann::ordered_json heldout_loss(const std::string& data_config, const std::v
                                     const std::string& adapter, const std::string& embeddings) {
   const auto config = dep::load_config<dep::DataConfig>(data_config, sets);
   const auto data = dep::load_dep_data(config, dep::parse_split(split_name));
-  const auto tokenizer = dep::load_dep_tokenizer(config.tokenizer.empty() ? model_dir : config.tokenizer);
+  const auto tokenizer =
+      std::make_shared<dep::BpeTokenizer>(dep::load_dep_tokenizer(config.tokenizer.empty() ? model_dir : config.tokenizer));
   std::unique_ptr<dep::EmbeddingStore> store;
   if (!embeddings.empty()) store = dep::EmbeddingStore::open(embeddings);
-  const dep::DepSampleBuilder builder(config, data, dep::encoder_of(tokenizer), store.get());
+  const dep::DepSampleBuilder builder(config, data, dep::encoder_of(*tokenizer), store.get());
   std::vector<dep::DepSample> samples;
   for (const auto& row : data.rows) samples.push_back(builder.build(row, /*training=*/true));
   std::shared_ptr<dep::CausalLM> llm = dep::load_causal_lm(model_dir);
@@ -55,7 +56,7 @@ nlohmann::ordered_json heldout_loss(const std::string& data_config, const std::v
     if (!store) dep::fail("--embeddings", "an adapter needs the review embeddings");
     auto module = dep::load_adapter(adapter, llm->hidden_size());
     module->eval();
-    dep::PersonalizationModel model(llm, module, std::make_shared<dep::BpeTokenizer>(tokenizer), dep::LossConfig{});
+    dep::PersonalizationModel model(llm, module, tokenizer, dep::LossConfig{});
     r = dep::dep_heldout_loss(model, samples);
   }
   nlohmann::ordered_json out;
