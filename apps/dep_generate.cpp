@@ -16,6 +16,7 @@
 #include "dep/core/safetensors.h"
 #include "dep/embed/embedding_store.h"
 #include "dep/generate/generate_config.h"
+#include "dep/adapter/dep_adapter.h"
 #include "dep/generate/checkpoint_loader.h"
 #include "dep/generate/generation_output.h"
 #include "dep/generate/generation_run.h"

@@ -429,7 +429,7 @@ class ScriptedValidator final : public dep::Validator {
   explicit ScriptedValidator(std::vector<double> values) : values_(std::move(values)) {}
   std::string name() const override { return "scripted"; }
   bool higher_is_better() const override { return false; }
-  double evaluate(dep::DepModel&) override { return values_.at(calls_++); }
+  double evaluate(dep::PersonalizationModel&) override { return values_.at(calls_++); }
 
  private:
   std::vector<double> values_;
