@@ -14,7 +14,7 @@
 #include "dep/torch/device.h"
 #include "dep/train/train_config.h"
 #include "dep/train/trainer.h"
-#include "dep/train/validation_meteor.h"
+#include "dep/validation/validation_meteor.h"
 
 namespace {
 
@@ -65,11 +65,10 @@ int main(int argc, char** argv) {
     auto data = dep::load_training_data(config);
     check_vocabulary(config, data.tokenizer_size);
     // The paper's selection: METEOR of val generations (WordNet and Punkt load before training).
-    std::unique_ptr<dep::ValidationMeteor> meteor;
     dep::TrainHooks hooks;
     if (config.validation.enabled && config.validation.select_by == dep::SelectBy::kMeteor) {
-      meteor = std::make_unique<dep::ValidationMeteor>(config.validation, std::move(data.val_prompts), data.tokenizer);
-      hooks.generation_metric = [&meteor](dep::DepModel& model) { return meteor->evaluate(model).meteor; };
+      hooks.selection = std::make_shared<dep::MeteorValidator>(
+          std::make_shared<const dep::ValidationMeteor>(config.validation, std::move(data.val_prompts), data.tokenizer));
     }
     auto model = dep::build_dep_model(config, data.tokenizer_size);
     dep::Trainer trainer(config, model, data.train, data.val, hooks);

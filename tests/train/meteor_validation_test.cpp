@@ -26,7 +26,7 @@
 #include "dep/torch/tensor_io.h"
 #include "dep/train/train_config.h"
 #include "dep/train/trainer.h"
-#include "dep/train/validation_meteor.h"
+#include "dep/validation/validation_meteor.h"
 #include "test_paths.h"
 #include "tiny_qwen2.h"
 
