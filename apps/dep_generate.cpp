@@ -16,7 +16,7 @@
 #include "dep/core/safetensors.h"
 #include "dep/embed/embedding_store.h"
 #include "dep/generate/generate_config.h"
-#include "dep/generate/generation_model.h"
+#include "dep/generate/checkpoint_loader.h"
 #include "dep/generate/generation_output.h"
 #include "dep/generate/generation_run.h"
 #include "dep/text/tokenizer.h"
@@ -53,7 +53,7 @@ void check_inputs(const dep::GenerateConfig& config) {
   const auto checkpoint = dep::SafetensorsCheckpoint::open(adapter_file);
   bool has_adapter = false;
   for (const auto& name : checkpoint.names()) has_adapter |= name.rfind("align_mlp_", 0) == 0;
-  if (!has_adapter) return;  // load_generation_model says what is missing
+  if (!has_adapter) return;  // load_personalization_model says what is missing
   const auto adapter = dep::infer_adapter_config(checkpoint);
   const int64_t width = embedding_width(config.embeddings);
   if (width != 0 && width != adapter.embedding_dim) {

@@ -11,8 +11,8 @@
 #include "dep/embed/embed_file.h"
 #include "dep/core/error.h"
 #include "dep/decoder/engine.h"
-#include "dep/decoder/qwen2.h"
 #include "dep/torch/device.h"
+#include "dep/decoder/causal_lm.h"
 #include "dep/torch/tensor_io.h"
 
 namespace {
@@ -64,10 +64,10 @@ DecoderInputs read_inputs(const std::string& path) {
   return in;
 }
 
-dep::Qwen2Model load_model(const DecoderOptions& o) {
+std::unique_ptr<dep::CausalLM> load_model(const DecoderOptions& o) {
   dep::set_torch_threads(o.threads);
-  return dep::Qwen2Model::load(o.model_dir, dep::parse_compute_dtype(o.dtype, "--dtype"),
-                               dep::parse_device(o.device, "--device"));
+  return dep::load_causal_lm(o.model_dir, dep::parse_compute_dtype(o.dtype, "--dtype"),
+                             dep::parse_device(o.device, "--device"));
 }
 
 // logits: every position's logits [B,T,V] F32 (HF eager math; pads get their own garbage rows).
@@ -80,7 +80,7 @@ void register_logits(CLI::App& app) {
     auto model = load_model(*o);
     auto in = read_inputs(o->input);
     torch::NoGradGuard no_grad;
-    auto logits = model.forward_ids(in.input_ids, in.attention_mask).to(torch::kCPU, torch::kFloat32);
+    auto logits = model->forward_ids(in.input_ids, in.attention_mask).to(torch::kCPU, torch::kFloat32);
     dep::save_safetensors(o->output, {{"logits", logits}});
   });
 }
@@ -97,7 +97,7 @@ void register_greedy(CLI::App& app) {
     dep::check_output_file(o->output, "--output");
     auto model = load_model(*o);
     auto in = read_inputs(o->input);
-    auto tokens = dep::greedy_continuation(model, in.input_ids, in.attention_mask, *max_new);
+    auto tokens = dep::greedy_continuation(*model, in.input_ids, in.attention_mask, *max_new);
     dep::save_safetensors(o->output, {{"tokens", tokens}});
   });
 }

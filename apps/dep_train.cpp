@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
       hooks.selection = std::make_shared<dep::MeteorValidator>(
           std::make_shared<const dep::ValidationMeteor>(config.validation, std::move(data.val_prompts), data.tokenizer));
     }
-    auto model = dep::build_dep_model(config, data.tokenizer_size);
+    auto model = dep::build_dep_model(config, data.tokenizer_size, data.tokenizer);
     dep::Trainer trainer(config, model, data.train, data.val, hooks);
     const auto summary = trainer.run(resume);
     std::printf("%s\n", nlohmann::json({{"run_dir", summary.run_dir},

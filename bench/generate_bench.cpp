@@ -12,7 +12,7 @@
 #include "dep/core/app.h"
 #include "dep/data/dep_sample.h"
 #include "dep/decoder/engine.h"
-#include "dep/decoder/qwen2.h"
+#include "dep/decoder/causal_lm.h"
 #include "dep/torch/tensor_io.h"
 
 int main(int argc, char** argv) {
@@ -33,10 +33,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
 
     dep::set_torch_threads(threads);
-    auto model = dep::Qwen2Model::load(model_dir, dep::parse_compute_dtype(dtype, "--dtype"),
-                                       dep::parse_device(device, "--device"));
+    const auto loaded = dep::load_causal_lm(model_dir, dep::parse_compute_dtype(dtype, "--dtype"),
+                                             dep::parse_device(device, "--device"));
+    const dep::CausalLM& model = *loaded;
     auto gen = at::detail::createCPUGenerator(0);
-    const int64_t H = model.config().hidden_size;
+    const int64_t H = model.hidden_size();
     std::vector<dep::GenerationRequest> reqs(requests);
     for (int64_t r = 0; r < requests; ++r) {
       auto ids = torch::randint(0, 150000, {prompt}, gen, torch::kLong);

@@ -1,6 +1,6 @@
 // train_bench: training tokens/s of what dep-train does per micro-batch — the frozen Qwen2 decoder's
 // forward + backward with the fp32 DEP adapter (SAE + projectors) injected at the placeholder
-// positions, gradients into the adapter only (DepModel::loss). scripts/bench_train.sh runs it
+// positions, gradients into the adapter only (PersonalizationModel::loss). scripts/bench_train.sh runs it
 // beside Hugging Face transformers on the same weights. Prints one JSON line.
 #include <CLI/CLI.hpp>
 #include <torch/csrc/autograd/profiler_legacy.h>
@@ -16,7 +16,7 @@
 
 #include "dep/core/app.h"
 #include "dep/adapter/dep_batch.h"
-#include "dep/adapter/dep_model.h"
+#include "dep/adapter/personalization_model.h"
 #include "dep/core/error.h"
 #include "dep/decoder/qwen2.h"
 #include "dep/torch/tensor_io.h"

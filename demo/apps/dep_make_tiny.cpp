@@ -16,7 +16,7 @@
 #include "dep/data/data_tokenizer.h"
 #include "dep/data/dep_dataset.h"
 #include "dep/demo/demo_summary.h"
-#include "dep/adapter/dep_model.h"
+#include "dep/adapter/personalization_model.h"
 #include "dep/embed/embedding_store.h"
 #include "dep/core/error.h"
 #include "dep/demo/heldout_loss.h"
@@ -43,22 +43,22 @@ nlohmann::ordered_json heldout_loss(const dep::DataConfig& config, const std::st
                                     const std::string& model_dir, const std::string& adapter,
                                     const std::string& embeddings) {
   const auto data = dep::load_dep_data(config, dep::parse_split(split_name));
-  const auto tokenizer = dep::load_dep_tokenizer(config.tokenizer.empty() ? model_dir : config.tokenizer);
+  const auto tokenizer =
+      std::make_shared<dep::BpeTokenizer>(dep::load_dep_tokenizer(config.tokenizer.empty() ? model_dir : config.tokenizer));
   std::unique_ptr<dep::EmbeddingStore> store;
   if (!embeddings.empty()) store = dep::EmbeddingStore::open(embeddings);
-  const dep::DepSampleBuilder builder(config, data, dep::encoder_of(tokenizer), store.get());
+  const dep::DepSampleBuilder builder(config, data, dep::encoder_of(*tokenizer), store.get());
   std::vector<dep::DepSample> samples;
   for (const auto& row : data.rows) samples.push_back(builder.build(row, /*training=*/true));
-  auto llm = std::make_shared<dep::Qwen2Model>(dep::Qwen2Model::load(model_dir));
+  std::shared_ptr<dep::CausalLM> llm = dep::load_causal_lm(model_dir);
   dep::HeldoutLoss r;
   if (adapter.empty()) {
     r = dep::decoder_heldout_loss(*llm, samples);
   } else {
     if (!store) dep::fail("--embeddings", "an adapter needs the review embeddings");
-    dep::DepAdapter module(dep::read_adapter_config(adapter), llm->config().hidden_size);
-    dep::load_adapter_weights(adapter, *module);
+    auto module = dep::load_adapter(adapter, llm->hidden_size());
     module->eval();
-    dep::DepModel model(llm, module, dep::LossConfig{});
+    dep::PersonalizationModel model(llm, module, tokenizer, dep::LossConfig{});
     r = dep::dep_heldout_loss(model, samples);
   }
   nlohmann::ordered_json out;

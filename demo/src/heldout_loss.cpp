@@ -4,12 +4,12 @@
 #include <torch/torch.h>
 
 #include "dep/adapter/dep_batch.h"
-#include "dep/adapter/dep_model.h"
-#include "dep/decoder/qwen2.h"
+#include "dep/adapter/personalization_model.h"
+#include "dep/decoder/causal_lm.h"
 
 namespace dep {
 
-HeldoutLoss decoder_heldout_loss(const Qwen2Model& model, const std::vector<DepSample>& samples) {
+HeldoutLoss decoder_heldout_loss(const CausalLM& model, const std::vector<DepSample>& samples) {
   torch::NoGradGuard no_grad;
   HeldoutLoss out;
   double sum = 0;
@@ -32,7 +32,7 @@ HeldoutLoss decoder_heldout_loss(const Qwen2Model& model, const std::vector<DepS
   return out;
 }
 
-HeldoutLoss dep_heldout_loss(DepModel& model, const std::vector<DepSample>& samples) {
+HeldoutLoss dep_heldout_loss(PersonalizationModel& model, const std::vector<DepSample>& samples) {
   torch::NoGradGuard no_grad;
   HeldoutLoss out;
   double sum = 0;

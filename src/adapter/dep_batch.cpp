@@ -15,6 +15,8 @@ int64_t DepBatch::label_tokens() const {
   return labels.narrow(1, 1, labels.size(1) - 1).ne(-100).sum().item<int64_t>();
 }
 
+std::map<std::string, torch::Tensor> DepBatch::conditioning() const { return {{"his_diff", his_diff}}; }
+
 DepBatch DepBatch::to(torch::Device device) const {
   DepBatch out;
   auto move = [&](const torch::Tensor& t) { return t.defined() ? t.to(device) : t; };

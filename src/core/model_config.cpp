@@ -136,25 +136,26 @@ const char* architecture_name(Architecture arch) {
 std::vector<ExpectedTensor> qwen2_expected_tensors(const Qwen2Config& c) {
   const int64_t H = c.hidden_size, D = c.head_dim, q = c.num_attention_heads * D, kv = c.num_key_value_heads * D;
   std::vector<ExpectedTensor> out;
-  out.push_back({"model.embed_tokens.weight", {c.vocab_size, H}});
+  using N = Qwen2TensorNames;
+  out.push_back({N::kEmbedTokens, {c.vocab_size, H}});
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
-    out.push_back({p + "input_layernorm.weight", {H}});
-    out.push_back({p + "self_attn.q_proj.weight", {q, H}});
-    out.push_back({p + "self_attn.q_proj.bias", {q}});
-    out.push_back({p + "self_attn.k_proj.weight", {kv, H}});
-    out.push_back({p + "self_attn.k_proj.bias", {kv}});
-    out.push_back({p + "self_attn.v_proj.weight", {kv, H}});
-    out.push_back({p + "self_attn.v_proj.bias", {kv}});
-    out.push_back({p + "self_attn.o_proj.weight", {H, q}});
-    out.push_back({p + "post_attention_layernorm.weight", {H}});
-    out.push_back({p + "mlp.gate_proj.weight", {c.intermediate_size, H}});
-    out.push_back({p + "mlp.up_proj.weight", {c.intermediate_size, H}});
-    out.push_back({p + "mlp.down_proj.weight", {H, c.intermediate_size}});
+    const std::string p = N::layer_prefix(i);
+    out.push_back({p + N::kInputNorm, {H}});
+    out.push_back({p + N::kQWeight, {q, H}});
+    out.push_back({p + N::kQBias, {q}});
+    out.push_back({p + N::kKWeight, {kv, H}});
+    out.push_back({p + N::kKBias, {kv}});
+    out.push_back({p + N::kVWeight, {kv, H}});
+    out.push_back({p + N::kVBias, {kv}});
+    out.push_back({p + N::kOWeight, {H, q}});
+    out.push_back({p + N::kPostNorm, {H}});
+    out.push_back({p + N::kGateWeight, {c.intermediate_size, H}});
+    out.push_back({p + N::kUpWeight, {c.intermediate_size, H}});
+    out.push_back({p + N::kDownWeight, {H, c.intermediate_size}});
   }
-  out.push_back({"model.norm.weight", {H}});
+  out.push_back({N::kFinalNorm, {H}});
   // Tied models alias the embedding; untied ones may still omit it (the loader ties then).
-  out.push_back({"lm_head.weight", {c.vocab_size, H}, /*optional=*/true});
+  out.push_back({N::kLmHead, {c.vocab_size, H}, /*optional=*/true});
   return out;
 }
 

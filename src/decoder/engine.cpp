@@ -8,15 +8,35 @@
 
 #include "dep/core/config.h"
 #include "dep/core/error.h"
+#include "dep/core/model_config.h"
 #include "dep/decoder/soft_prompt.h"
 
 namespace dep {
+
+namespace {
+
+// config.json's eos_token_id (one id or a list; absent = none).
+std::vector<int64_t> config_eos_token_ids(const std::string& model_dir) {
+  const nlohmann::json json = read_model_config_json(model_dir);
+  auto eos = json.find("eos_token_id");
+  if (eos == json.end() || eos->is_null()) return {};
+  if (eos->is_number_integer()) return {eos->get<int64_t>()};
+  if (!eos->is_array()) return {};
+  try {
+    return eos->get<std::vector<int64_t>>();
+  } catch (const nlohmann::json::exception&) {
+    fail((std::filesystem::path(model_dir) / "config.json").string(),
+         "key 'eos_token_id' has the wrong type: " + eos->dump());
+  }
+}
+
+}  // namespace
 
 GenerationDefaults GenerationDefaults::load(const std::string& model_dir) {
   GenerationDefaults d;
   const auto path = (std::filesystem::path(model_dir) / "generation_config.json").string();
   if (!std::filesystem::exists(path)) {
-    d.eos_token_ids = Qwen2Config::load(model_dir).eos_token_ids;
+    d.eos_token_ids = config_eos_token_ids(model_dir);
     return d;
   }
   const nlohmann::json json = read_json_file(path);
@@ -33,7 +53,7 @@ GenerationDefaults GenerationDefaults::load(const std::string& model_dir) {
     if (eos->is_number_integer()) d.eos_token_ids = {eos->get<int64_t>()};
     else read("eos_token_id", d.eos_token_ids);
   } else {
-    d.eos_token_ids = Qwen2Config::load(model_dir).eos_token_ids;
+    d.eos_token_ids = config_eos_token_ids(model_dir);
   }
   read("do_sample", d.sampling.do_sample);
   read("temperature", d.sampling.temperature);
@@ -44,7 +64,7 @@ GenerationDefaults GenerationDefaults::load(const std::string& model_dir) {
   return d;
 }
 
-torch::Tensor greedy_continuation(const Qwen2Model& model, const torch::Tensor& input_ids,
+torch::Tensor greedy_continuation(const CausalLM& model, const torch::Tensor& input_ids,
                                   const torch::Tensor& attention_mask, int64_t max_new_tokens) {
   if (input_ids.dim() != 2) fail("input_ids", "expected shape [B, T], got " + shape_string(input_ids.sizes().vec()));
   if (max_new_tokens <= 0) fail("max_new_tokens", "must be positive");
@@ -87,7 +107,18 @@ void validate_request(const GenerationRequest& r, size_t index, int64_t hidden) 
 
 }  // namespace
 
-GenerationEngine::GenerationEngine(const Qwen2Model& model, EngineOptions options)
+torch::Tensor prefill_request(const CausalLM& model, const GenerationRequest& request, KvCache& cache,
+                              bool last_only) {
+  const int64_t prompt = static_cast<int64_t>(request.prompt_ids.size());
+  auto ids = torch::from_blob(const_cast<int64_t*>(request.prompt_ids.data()), {1, prompt}, torch::kLong).clone();
+  auto embeds = model.embed_tokens(ids);
+  if (!request.placeholder_ids.empty()) {
+    embeds = inject_soft_prompt(embeds, ids, request.placeholder_ids, request.soft_vectors);
+  }
+  return model.forward(embeds, {}, {}, &cache, last_only);
+}
+
+GenerationEngine::GenerationEngine(const CausalLM& model, EngineOptions options)
     : model_(model), options_(std::move(options)) {
   if (options_.max_batch <= 0) fail("max_batch", "must be positive");
 }
@@ -99,7 +130,7 @@ std::vector<GenerationResult> GenerationEngine::generate(const std::vector<Gener
   if (n == 0) return results;
   int64_t capacity = 0, longest_prompt = 0;
   for (size_t i = 0; i < n; ++i) {
-    validate_request(requests[i], i, model_.config().hidden_size);
+    validate_request(requests[i], i, model_.hidden_size());
     const int64_t p = static_cast<int64_t>(requests[i].prompt_ids.size());
     capacity = std::max(capacity, p + requests[i].max_new_tokens);
     longest_prompt = std::max(longest_prompt, p);
@@ -136,7 +167,7 @@ std::vector<GenerationResult> GenerationEngine::generate(const std::vector<Gener
     if (on_token) on_token(TokenEvent{s.request, token, finished, result.finish});
     return finished;
   };
-  TokenSampler sampler(rows, model_.lm_head_weight().size(0));
+  TokenSampler sampler(rows, model_.vocab_size());
   std::vector<SamplerRow> sampler_rows;  // reused every step
   std::vector<int64_t> chosen, finished;
   auto sampler_row = [&](Slot& s) {
@@ -164,13 +195,8 @@ std::vector<GenerationResult> GenerationEngine::generate(const std::vector<Gener
       s.history_length = prompt;
       s.generator = at::detail::createCPUGenerator(r.sampling.seed);
 
-      auto ids = torch::from_blob(const_cast<int64_t*>(r.prompt_ids.data()), {1, prompt}, torch::kLong).clone();
-      auto embeds = model_.embed_tokens(ids);
-      if (!r.placeholder_ids.empty()) {
-        embeds = inject_soft_prompt(embeds, ids, r.placeholder_ids, r.soft_vectors);
-      }
       prefill_cache.clear();
-      auto logits = model_.forward(embeds, {}, {}, &prefill_cache, /*last_only=*/true);
+      auto logits = prefill_request(model_, r, prefill_cache, /*last_only=*/true);
       cache.copy_rows_from(prefill_cache, {row});
       sampler_rows.assign(1, sampler_row(s));
       sampler.choose(logits.select(1, 0), sampler_rows, chosen);

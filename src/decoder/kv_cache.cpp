@@ -12,14 +12,15 @@ namespace dep {
 
 using torch::indexing::Slice;
 
-KvCache::KvCache(const Qwen2Config& config, int64_t rows, int64_t capacity, torch::ScalarType dtype,
-                 torch::Device device)
+KvCache::KvCache(int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t rows, int64_t capacity,
+                 torch::ScalarType dtype, torch::Device device)
     : capacity_(capacity), device_(device) {
   if (rows <= 0 || capacity <= 0) fail("KvCache", "rows and capacity must be positive");
+  if (layers <= 0 || kv_heads <= 0 || head_dim <= 0) fail("KvCache", "layers, kv_heads and head_dim must be positive");
   const auto options = torch::TensorOptions().dtype(dtype).device(device);
-  for (int64_t l = 0; l < config.num_hidden_layers; ++l) {
-    keys_.push_back(torch::zeros({rows, config.num_key_value_heads, capacity, config.head_dim}, options));
-    values_.push_back(torch::zeros({rows, config.num_key_value_heads, capacity, config.head_dim}, options));
+  for (int64_t l = 0; l < layers; ++l) {
+    keys_.push_back(torch::zeros({rows, kv_heads, capacity, head_dim}, options));
+    values_.push_back(torch::zeros({rows, kv_heads, capacity, head_dim}, options));
   }
   valid_ = torch::zeros({rows, capacity}, torch::TensorOptions().dtype(torch::kBool).device(device));
   lengths_.assign(rows, 0);

@@ -6,7 +6,7 @@
 
 #include "dep/core/error.h"
 #include "dep/torch/tensor_io.h"
-#include "cpu_linear.h"
+#include "kernels/linear.h"
 #include "qwen2_layer.h"
 
 namespace dep {
@@ -23,6 +23,7 @@ Qwen2Model Qwen2Model::load(const std::string& model_dir, torch::ScalarType dtyp
   m.device_ = device;
   const auto checkpoint = SafetensorsCheckpoint::open(model_dir);
   check_tensors(checkpoint, qwen2_expected_tensors(m.config_));
+  using N = Qwen2TensorNames;
   // Own every weight: a zero-copy view of the mapped file (same dtype on CPU) would be page cache,
   // which the kernel may evict under memory pressure and then re-read from disk mid-forward.
   auto get = [&](const std::string& name) {
@@ -33,22 +34,20 @@ Qwen2Model Qwen2Model::load(const std::string& model_dir, torch::ScalarType dtyp
   };
 
   torch::NoGradGuard no_grad;
-  m.embed_ = get("model.embed_tokens.weight");
-  m.tied_ = m.config_.tie_word_embeddings || !checkpoint.find("lm_head.weight");
-  m.lm_head_ = m.tied_ ? m.embed_ : get("lm_head.weight");
-  m.final_norm_ = get("model.norm.weight");
+  m.embed_ = get(N::kEmbedTokens);
+  m.tied_ = m.config_.tie_word_embeddings || !checkpoint.find(N::kLmHead);
+  m.lm_head_ = m.tied_ ? m.embed_ : get(N::kLmHead);
+  m.final_norm_ = get(N::kFinalNorm);
   for (int64_t i = 0; i < m.config_.num_hidden_layers; ++i) {
-    const std::string p = "model.layers." + std::to_string(i) + ".";
+    const std::string p = N::layer_prefix(i);
     Qwen2LayerWeights w;
-    w.input_norm = get(p + "input_layernorm.weight");
-    w.qkv_weight = torch::cat({get(p + "self_attn.q_proj.weight"), get(p + "self_attn.k_proj.weight"),
-                               get(p + "self_attn.v_proj.weight")});
-    w.qkv_bias = torch::cat({get(p + "self_attn.q_proj.bias"), get(p + "self_attn.k_proj.bias"),
-                             get(p + "self_attn.v_proj.bias")});
-    w.o_proj = get(p + "self_attn.o_proj.weight");
-    w.post_norm = get(p + "post_attention_layernorm.weight");
-    w.gate_up = torch::cat({get(p + "mlp.gate_proj.weight"), get(p + "mlp.up_proj.weight")});
-    w.down_proj = get(p + "mlp.down_proj.weight");
+    w.input_norm = get(p + N::kInputNorm);
+    w.qkv_weight = torch::cat({get(p + N::kQWeight), get(p + N::kKWeight), get(p + N::kVWeight)});
+    w.qkv_bias = torch::cat({get(p + N::kQBias), get(p + N::kKBias), get(p + N::kVBias)});
+    w.o_proj = get(p + N::kOWeight);
+    w.post_norm = get(p + N::kPostNorm);
+    w.gate_up = torch::cat({get(p + N::kGateWeight), get(p + N::kUpWeight)});
+    w.down_proj = get(p + N::kDownWeight);
     m.layers_.push_back(std::move(w));
   }
   // inv_freq[i] = 1 / theta^(2i / D), in fp32 as HF computes it.
@@ -66,7 +65,22 @@ torch::Tensor Qwen2Model::embed_tokens(const torch::Tensor& ids) const {
 }
 
 KvCache Qwen2Model::make_cache(int64_t rows, int64_t capacity) const {
-  return KvCache(config_, rows, capacity, dtype_, device_);
+  return KvCache(config_.num_hidden_layers, config_.num_key_value_heads, config_.head_dim, rows, capacity, dtype_,
+                 device_);
+}
+
+CausalLmShape Qwen2Model::shape() const {
+  CausalLmShape s;
+  s.model_type = "qwen2";
+  s.hidden_size = config_.hidden_size;
+  s.vocab_size = config_.vocab_size;
+  s.num_layers = config_.num_hidden_layers;
+  s.num_heads = config_.num_attention_heads;
+  s.num_kv_heads = config_.num_key_value_heads;
+  s.head_dim = config_.head_dim;
+  s.dtype = dtype_;
+  s.device = device_;
+  return s;
 }
 
 namespace {
@@ -132,19 +146,6 @@ torch::Tensor Qwen2Model::hidden_states(const torch::Tensor& inputs_embeds, cons
 
 torch::Tensor Qwen2Model::lm_head(const torch::Tensor& hidden) const {
   return detail::linear(hidden, lm_head_);
-}
-
-torch::Tensor Qwen2Model::forward(const torch::Tensor& inputs_embeds, const torch::Tensor& attention_mask,
-                                  const torch::Tensor& position_ids, KvCache* cache, bool last_only) const {
-  auto h = hidden_states(inputs_embeds, attention_mask, position_ids, cache);
-  if (last_only) h = h.narrow(1, h.size(1) - 1, 1);
-  return lm_head(h);
-}
-
-torch::Tensor Qwen2Model::forward_ids(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
-                                      const torch::Tensor& position_ids, KvCache* cache, bool last_only) const {
-  if (input_ids.dim() != 2) fail("input_ids", "expected shape [B, T], got " + shape_string(input_ids.sizes().vec()));
-  return forward(embed_tokens(input_ids), attention_mask, position_ids, cache, last_only);
 }
 
 namespace {

@@ -2,7 +2,7 @@
 // math or SDPA), o_proj, SiLU-gated MLP; plus its activation-checkpointed variant.
 #include "qwen2_layer.h"
 
-#include "cpu_linear.h"
+#include "kernels/linear.h"
 
 #include <torch/version.h>
 

@@ -16,21 +16,25 @@ torch::Tensor inject_soft_prompt(const torch::Tensor& embeds, const torch::Tenso
     fail("inject_soft_prompt", "embeds [B,T,H] and ids [B,T] do not match: " + shape_string(embeds.sizes().vec()) +
                                    " vs " + shape_string(ids.sizes().vec()));
   }
-  const int64_t H = embeds.size(2);
-  torch::Tensor v = vectors.to(embeds.device(), embeds.scalar_type());
-  if (v.dim() == 2) v = v.unsqueeze(0).expand({embeds.size(0), v.size(0), v.size(1)});
-  if (v.dim() != 3 || v.size(0) != embeds.size(0) || v.size(1) != n || v.size(2) != H) {
+  const int64_t B = embeds.size(0), H = embeds.size(2);
+  torch::Tensor v = vectors;
+  if (v.dim() == 2) v = v.unsqueeze(0).expand({B, v.size(0), v.size(1)});
+  if (v.dim() != 3 || v.size(0) != B || v.size(1) != n || v.size(2) != H) {
     fail("inject_soft_prompt", "vectors must be [" + std::to_string(n) + ", " + std::to_string(H) + "] or [B, " +
                                    std::to_string(n) + ", " + std::to_string(H) + "], got " +
                                    shape_string(vectors.sizes().vec()));
   }
-  auto device_ids = ids.to(embeds.device());
-  torch::Tensor out = embeds;
-  for (int64_t i = 0; i < n; ++i) {
-    auto where = (device_ids == placeholder_ids[i]).unsqueeze(-1);  // [B,T,1]
-    out = torch::where(where, v.narrow(1, i, 1), out);               // [B,1,H] broadcasts over T
-  }
-  return out;
+  // slot[b,t] = i where ids[b,t] == placeholder_ids[i], else -1; then one gather and one index_put.
+  const auto device_ids = ids.to(embeds.device());
+  auto slot = torch::full_like(device_ids, -1, torch::kLong);
+  for (int64_t i = 0; i < n; ++i) slot.masked_fill_(device_ids == placeholder_ids[i], i);
+  auto where = slot.ge(0).nonzero();  // [N,2] (b, t)
+  if (where.size(0) == 0) return embeds;
+  auto rows = where.select(1, 0);
+  auto cols = where.select(1, 1);
+  auto slots = slot.index({rows, cols});
+  auto values = v.to(embeds.device()).index({rows, slots}).to(embeds.scalar_type());
+  return embeds.index_put({rows, cols}, values);
 }
 
 }  // namespace dep

@@ -12,7 +12,7 @@
 #include "dep/generate/embedding_source.h"
 #include "dep/embed/embedding_store.h"
 #include "dep/core/error.h"
-#include "dep/generate/generation_model.h"
+#include "dep/generate/checkpoint_loader.h"
 #include "dep/core/interrupt.h"
 #include "dep/core/log.h"
 #include "dep/core/progress.h"
@@ -33,7 +33,7 @@ std::unique_ptr<ReviewEmbeddings> open_embeddings(const std::string& path) {
 }
 
 // What identifies a run's outputs: a resumed run and every shard must agree on all of it.
-nlohmann::ordered_json run_header(const GenerateConfig& config, const GenerationModel& model,
+nlohmann::ordered_json run_header(const GenerateConfig& config, const PersonalizationModel& model,
                                   const std::vector<std::string>& categories, int64_t samples,
                                   const std::string& sample_set, const Shard& shard, int64_t shard_samples) {
   nlohmann::ordered_json h;
@@ -45,12 +45,12 @@ nlohmann::ordered_json run_header(const GenerateConfig& config, const Generation
   h["sample_set"] = sample_set;
   h["shard"] = {{"index", shard.index}, {"count", shard.count}};
   h["shard_samples"] = shard_samples;
-  h["model"] = {{"layout", checkpoint_layout_name(model.layout)},
-                {"adapter_hash", model.adapter_hash},
-                {"llm_fingerprint", model.llm_fingerprint},
-                {"vocab_size", model.llm->config().vocab_size},
-                {"dtype", std::string(c10::toString(model.llm->dtype()))},
-                {"device_type", model.llm->device().is_cuda() ? "cuda" : "cpu"}};
+  h["model"] = {{"layout", checkpoint_layout_name(model.origin.layout)},
+                {"adapter_hash", model.origin.adapter_hash},
+                {"llm_fingerprint", model.origin.llm_fingerprint},
+                {"vocab_size", model.llm().vocab_size()},
+                {"dtype", std::string(c10::toString(model.llm().dtype()))},
+                {"device_type", model.llm().device().is_cuda() ? "cuda" : "cpu"}};
   h["sampling"] = config_to_json(config.sampling);
   h["data"] = config_to_json(config.data);
   return h;
@@ -70,7 +70,7 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   }
   fs::create_directories(config.output.dir);
 
-  const GenerationModel model = load_generation_model(config.model, config.device);
+  const PersonalizationModel model = load_personalization_model(config.model, config.device);
   const DepData data = load_dep_data(config.data, parse_split(config.split));
   for (const auto& c : config.categories) {
     if (std::find(data.categories.begin(), data.categories.end(), c) == data.categories.end()) {
@@ -124,7 +124,7 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   if (!pending.empty()) {
     // Baselines read no embeddings (dense retrieval for RAG would; it says so when missing).
     const auto embeddings = config.embeddings.empty() ? nullptr : open_embeddings(config.embeddings);
-    DepSampleBuilder builder(config.data, data, encoder_of(*model.tokenizer), embeddings.get());
+    DepSampleBuilder builder(config.data, data, encoder_of(*model.tokenizer()), embeddings.get());
     ReviewGenerator generator(model, config.sampling, config.engine);
     Progress progress("generate", summary.shard_samples, "samples");
     progress.resume_from(summary.resumed);

@@ -3,9 +3,9 @@
 
 #include <torch/torch.h>
 
-#include <cstring>
-
+#include "dep/adapter/dep_batch.h"
 #include "dep/core/error.h"
+#include "dep/text/bpe_tokenizer.h"
 #include "dep/text/unicode.h"
 #include "dep/text/utf8.h"
 #include "hashing.h"
@@ -48,7 +48,7 @@ uint64_t ReviewGenerator::sample_seed(int64_t base_seed, const std::string& samp
   return splitmix64(static_cast<uint64_t>(base_seed) ^ splitmix64(hash.value()));
 }
 
-ReviewGenerator::ReviewGenerator(const GenerationModel& model, GenerateSamplingConfig sampling,
+ReviewGenerator::ReviewGenerator(const PersonalizationModel& model, GenerateSamplingConfig sampling,
                                  GenerateEngineConfig engine)
     : model_(model), sampling_(std::move(sampling)), engine_(std::move(engine)) {
   SamplingParams params;
@@ -58,7 +58,7 @@ ReviewGenerator::ReviewGenerator(const GenerationModel& model, GenerateSamplingC
   params.top_k = sampling_.top_k;
   params.repetition_penalty = sampling_.repetition_penalty;
   params.validate("sampling");
-  const int64_t vocab = model_.llm->config().vocab_size;
+  const int64_t vocab = model_.llm().vocab_size();
   for (auto id : sampling_.stop_ids) {
     if (id < 0 || id >= vocab) {
       fail("sampling.stop_ids", "id " + std::to_string(id) + " is outside the vocabulary (" + std::to_string(vocab) + ")");
@@ -92,52 +92,31 @@ GenerationRequest ReviewGenerator::request_without_soft_prompts(const DepSample&
 std::vector<GenerationRequest> ReviewGenerator::requests(const std::vector<const DepSample*>& samples) const {
   std::vector<GenerationRequest> out;
   if (samples.empty()) return out;
-  if (!model_.adapter) {
+  if (!model_.adapter()) {
     for (const DepSample* s : samples) out.push_back(request_without_soft_prompts(*s));
     return out;
   }
-  const auto& adapter_config = model_.adapter->config();
-  const int64_t slots = samples.front()->slots;
-  const int64_t dim = adapter_config.embedding_dim;
-  // One adapter forward for the whole set: [B, 2K, d] → his/diff [B, K, H].
-  auto block = torch::empty({static_cast<int64_t>(samples.size()), 2 * slots, dim}, torch::kFloat32);
-  for (size_t b = 0; b < samples.size(); ++b) {
-    const DepSample& s = *samples[b];
-    const std::string where = "sample " + s.sample_id;
-    if (s.slots != slots) fail(where, "has " + std::to_string(s.slots) + " slots, the others " + std::to_string(slots));
-    if (s.dim != dim) {
-      fail(where, "embeddings are " + std::to_string(s.dim) + "-dimensional but the adapter (" + model_.adapter_source +
-                      ") reads " + std::to_string(dim));
+  for (const DepSample* s : samples) {
+    if (!s->labels.empty() && s->prompt_length != static_cast<int64_t>(s->input_ids.size())) {
+      fail("sample " + s->sample_id, "is a training sample (prompt + target); generation needs prompt-only samples");
     }
-    if (static_cast<int64_t>(s.his_diff.size()) != 2 * slots * dim) {
-      fail(where, "his/diff block has " + std::to_string(s.his_diff.size()) + " values, expected " +
-                      std::to_string(2 * slots * dim) + " (were the embeddings loaded?)");
-    }
-    if (!s.labels.empty() && s.prompt_length != static_cast<int64_t>(s.input_ids.size())) {
-      fail(where, "is a training sample (prompt + target); generation needs prompt-only samples");
-    }
-    std::memcpy(block[static_cast<int64_t>(b)].data_ptr<float>(), s.his_diff.data(), s.his_diff.size() * sizeof(float));
   }
+  // One adapter forward for the whole set ([B, n, H]); each request takes its row, and the
+  // engine's prefill injects it at the placeholders.
   AdapterOutput adapted;
   {
     torch::NoGradGuard no_grad;
-    DepAdapter adapter = model_.adapter;  // a shared handle: forward() is not const
-    adapted = adapter->forward(block.to(model_.llm->device()));
+    const DepBatch batch = collate_samples(samples, "generation").to(model_.llm().device());
+    adapted = model_.adapt(batch.conditioning());
   }
-  const auto dtype = model_.llm->dtype();
+  const std::vector<int64_t> placeholder_ids = model_.placeholder_ids(adapted.placeholders);
+  const auto dtype = model_.llm().dtype();
   for (size_t b = 0; b < samples.size(); ++b) {
-    const DepSample& s = *samples[b];
-    GenerationRequest r = base_request(s);
-    std::vector<torch::Tensor> vectors;
-    if (adapted.his.defined()) {
-      for (int i = 0; i < slots; ++i) r.placeholder_ids.push_back(DepSample::his_token(i));
-      vectors.push_back(adapted.his[static_cast<int64_t>(b)]);
+    GenerationRequest r = base_request(*samples[b]);
+    if (adapted.vectors.defined() && !placeholder_ids.empty()) {
+      r.placeholder_ids = placeholder_ids;
+      r.soft_vectors = adapted.vectors[static_cast<int64_t>(b)].to(dtype);
     }
-    if (adapted.diff.defined()) {
-      for (int i = 0; i < slots; ++i) r.placeholder_ids.push_back(DepSample::diff_token(i));
-      vectors.push_back(adapted.diff[static_cast<int64_t>(b)]);
-    }
-    if (!vectors.empty()) r.soft_vectors = torch::cat(vectors, 0).to(dtype);
     out.push_back(std::move(r));
   }
   return out;
@@ -149,7 +128,7 @@ std::vector<ReviewGeneration> ReviewGenerator::generate(const std::vector<const 
   if (samples.empty()) return results;
   const auto reqs = requests(samples);
   std::vector<std::vector<int64_t>> tokens(samples.size());
-  const auto& tokenizer = *model_.tokenizer;
+  const auto& tokenizer = *model_.tokenizer();
   auto finish = [&](size_t i, FinishReason reason) {
     auto ids = tokens[i];
     ReviewGeneration& g = results[i];
@@ -165,7 +144,7 @@ std::vector<ReviewGeneration> ReviewGenerator::generate(const std::vector<const 
   EngineOptions options;
   options.max_batch = engine_.max_batch;
   options.stop_ids = sampling_.stop_ids;
-  GenerationEngine engine(*model_.llm, options);
+  GenerationEngine engine(model_.llm(), options);
   engine.generate(reqs, [&](const TokenEvent& event) {
     tokens[event.request].push_back(event.token);
     if (event.finished) finish(event.request, event.finish);

@@ -3,13 +3,12 @@
 
 #include <torch/torch.h>
 
-#include "dep/adapter/dep_model.h"
-#include "dep/decoder/qwen2.h"
+#include "dep/adapter/personalization_model.h"
 #include "dep/train/window_sampler.h"
 
 namespace dep {
 
-double validation_loss(DepModel& model, const std::vector<DepSample>& samples, int64_t batch_size) {
+double validation_loss(PersonalizationModel& model, const std::vector<DepSample>& samples, int64_t batch_size) {
   torch::NoGradGuard no_grad;
   const auto device = model.llm().device();
   double sum = 0;

@@ -3,9 +3,8 @@
 
 #include <torch/torch.h>
 
-#include "dep/adapter/dep_model.h"
+#include "dep/adapter/personalization_model.h"
 #include "dep/core/config.h"
-#include "dep/decoder/qwen2.h"
 
 namespace dep {
 
@@ -26,7 +25,7 @@ DepLossTerms ModelUnderTraining::loss(const DepBatch& batch, double ce_denominat
 NamedTensors ModelUnderTraining::weights() const { return adapter_tensors(*model_.adapter()); }
 
 std::map<std::string, std::string> ModelUnderTraining::weights_metadata() const {
-  return {{"format", "pt"}, {"dep.adapter", config_to_json(model_.adapter()->config()).dump()}};
+  return adapter_metadata(*model_.adapter());
 }
 
 void ModelUnderTraining::load_weights(const std::string& path) { load_adapter_weights(path, *model_.adapter()); }

@@ -29,15 +29,15 @@ namespace {
 // TrainHooks::generation_metric as a Validator.
 class MetricFunctionValidator final : public Validator {
  public:
-  MetricFunctionValidator(std::string name, std::function<double(DepModel&)> metric)
+  MetricFunctionValidator(std::string name, std::function<double(PersonalizationModel&)> metric)
       : name_(std::move(name)), metric_(std::move(metric)) {}
   std::string name() const override { return name_; }
   bool higher_is_better() const override { return true; }
-  double evaluate(DepModel& model) override { return metric_(model); }
+  double evaluate(PersonalizationModel& model) override { return metric_(model); }
 
  private:
   std::string name_;
-  std::function<double(DepModel&)> metric_;
+  std::function<double(PersonalizationModel&)> metric_;
 };
 
 int64_t real_tokens(const std::vector<const DepSample*>& batch) {
@@ -50,7 +50,7 @@ int64_t real_tokens(const std::vector<const DepSample*>& batch) {
 
 class Trainer::Run {
  public:
-  Run(const TrainConfig& config, DepModel& model, const std::vector<DepSample>& train, const std::vector<DepSample>& val,
+  Run(const TrainConfig& config, PersonalizationModel& model, const std::vector<DepSample>& train, const std::vector<DepSample>& val,
       const TrainHooks& hooks)
       : cfg_(config),
         hooks_(hooks),
@@ -203,7 +203,7 @@ class Trainer::Run {
   // The validator of validation.select_by: the loss one, or the caller's.
   Validator* selection_validator() {
     const std::string select_by = enum_name(select_by_names(), cfg_.validation.select_by);
-    if (!cfg_.validation.enabled || select_by == "loss") return &loss_validator_;
+    if (!cfg_.validation.enabled || cfg_.validation.select_by == SelectBy::kLoss) return &loss_validator_;
     if (hooks_.selection) {
       custom_selection_ = hooks_.selection;
     } else if (hooks_.generation_metric) {
@@ -266,7 +266,7 @@ class Trainer::Run {
   WindowStats window_;
 };
 
-Trainer::Trainer(TrainConfig config, DepModel& model, const std::vector<DepSample>& train,
+Trainer::Trainer(TrainConfig config, PersonalizationModel& model, const std::vector<DepSample>& train,
                  const std::vector<DepSample>& val, TrainHooks hooks)
     : config_(std::move(config)), model_(model), train_(train), val_(val), hooks_(std::move(hooks)) {}
 

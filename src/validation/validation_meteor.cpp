@@ -6,13 +6,11 @@
 #include <chrono>
 
 #include "dep/text/bpe_tokenizer.h"
-#include "dep/adapter/dep_model.h"
+#include "dep/adapter/personalization_model.h"
 #include "dep/core/error.h"
-#include "dep/generate/generation_model.h"
 #include "dep/core/log.h"
 #include "dep/metrics/meteor.h"
 #include "dep/metrics/punkt.h"
-#include "dep/decoder/qwen2.h"
 #include "dep/generate/review_generator.h"
 #include "dep/metrics/word_tokenizer.h"
 #include "dep/metrics/wordnet.h"
@@ -47,16 +45,12 @@ ValidationMeteor::ValidationMeteor(const ValidationConfig& config, std::vector<D
 
 ValidationMeteor::~ValidationMeteor() = default;
 
-MeteorValidation ValidationMeteor::evaluate(DepModel& model) const {
+MeteorValidation ValidationMeteor::evaluate(PersonalizationModel& model) const {
   MeteorValidation out;
   if (prompts_.empty()) fail("validation.select_by", "'meteor' needs val samples to generate for; there are none");
   const auto start = std::chrono::steady_clock::now();
-  GenerationModel generation;
-  // Borrowed, not owned: the trainer's DepModel outlives this call.
-  generation.llm = std::shared_ptr<Qwen2Model>(&model.llm(), [](Qwen2Model*) {});
-  generation.adapter = model.adapter();
-  generation.tokenizer = tokenizer_;
-  generation.adapter_source = "the adapter being trained";
+  // The trained model's own decoder and adapter, with the tokenizer the prompts were built with.
+  const PersonalizationModel generation(model.llm_handle(), model.adapter(), tokenizer_, model.loss_config());
   GenerateEngineConfig engine;
   engine.max_batch = config_.max_batch;
 

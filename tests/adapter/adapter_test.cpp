@@ -1,17 +1,21 @@
-// The adapter's structure: reference parameter names, trainable counts at the 7B shape, variants,
-// initialisation, injection, collation and adapter files.
+// The DEP adapter's structure: reference parameter names, trainable counts at the 7B shape,
+// variants, initialisation, its soft prompt and placeholders, injection, collation and adapter
+// files (metadata, the registry, wrong-method and wrong-size errors).
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
 #include <cmath>
 
-#include "dep/adapter/dep_model.h"
+#include "dep/adapter/dep_adapter.h"
+#include "dep/adapter/dep_batch.h"
+#include "dep/core/safetensors.h"
+#include "dep/decoder/soft_prompt.h"
 #include "dep/core/error.h"
 #include "test_paths.h"
 
 namespace {
 
-std::vector<std::string> names_of(const dep::DepAdapterImpl& adapter) {
+std::vector<std::string> names_of(const dep::Adapter& adapter) {
   std::vector<std::string> out;
   for (const auto& [name, tensor] : dep::adapter_tensors(adapter)) out.push_back(name);
   return out;
@@ -30,7 +34,7 @@ dep::AdapterConfig small_config(dep::AutoencoderVariant variant = dep::Autoencod
 TEST_CASE("the adapter has the reference parameter names and 30,424,576 parameters at the 7B shape", "[adapter]") {
   torch::manual_seed(0);
   dep::AdapterConfig config;  // 1024 → 512 SAE
-  dep::DepAdapter adapter(config, 3584);  // Qwen2.5-7B hidden size
+  auto adapter = std::make_shared<dep::DepAdapter>(config, 3584);  // Qwen2.5-7B hidden size
   CHECK(names_of(*adapter) == std::vector<std::string>{
                                   "sae.encoder.0.weight", "sae.encoder.0.bias", "sae.decoder.0.weight",
                                   "sae.decoder.0.bias", "align_mlp_his.0.weight", "align_mlp_his.0.bias",
@@ -49,15 +53,15 @@ TEST_CASE("the adapter has the reference parameter names and 30,424,576 paramete
 }
 
 TEST_CASE("the none variant feeds raw embeddings to the projectors and has no SAE", "[adapter]") {
-  dep::DepAdapter none(small_config(dep::AutoencoderVariant::kNone), 8);
+  auto none = std::make_shared<dep::DepAdapter>(small_config(dep::AutoencoderVariant::kNone), 8);
   CHECK(!none->sae);
   CHECK(names_of(*none).size() == 8);
   CHECK(none->align_mlp_his->in->weight.size(1) == 6);
   // 2 × (6·8 + 8 + 8·8 + 8)
   CHECK(none->trainable_parameter_count() == 2 * (6 * 8 + 8 + 8 * 8 + 8));
-  dep::DepAdapter ae(small_config(dep::AutoencoderVariant::kAe), 8);
+  auto ae = std::make_shared<dep::DepAdapter>(small_config(dep::AutoencoderVariant::kAe), 8);
   CHECK(ae->sae);
-  auto out = none->forward(torch::randn({2, 6, 6}));
+  auto out = none->forward_block(torch::randn({2, 6, 6}));
   CHECK(!out.code.defined());
   CHECK(out.his.sizes().vec() == std::vector<int64_t>{2, 3, 8});
   // The raw rows go straight in: his = MLP_his(x[:, :3]).
@@ -77,7 +81,7 @@ TEST_CASE("Xavier-uniform init (paper) and N(0, 0.02) init (HF default) with zer
   dep::AdapterConfig c;
   c.embedding_dim = 256;
   c.latent_dim = 128;
-  dep::DepAdapter xavier(c, 192);
+  auto xavier = std::make_shared<dep::DepAdapter>(c, 192);
   for (const auto& [name, t] : dep::adapter_tensors(*xavier)) {
     INFO(name);
     if (t.dim() == 1) {
@@ -90,7 +94,7 @@ TEST_CASE("Xavier-uniform init (paper) and N(0, 0.02) init (HF default) with zer
     CHECK(t.std().item<double>() == Approx(bound / std::sqrt(3.0)).epsilon(0.05));
   }
   c.init = dep::AdapterInit::kNormal;
-  dep::DepAdapter normal(c, 192);
+  auto normal = std::make_shared<dep::DepAdapter>(c, 192);
   for (const auto& [name, t] : dep::adapter_tensors(*normal)) {
     INFO(name);
     if (t.dim() == 1) {
@@ -104,9 +108,9 @@ TEST_CASE("Xavier-uniform init (paper) and N(0, 0.02) init (HF default) with zer
 
 TEST_CASE("the SAE is Linear+exact GELU twice and the code feeds the projectors", "[adapter]") {
   torch::manual_seed(2);
-  dep::DepAdapter adapter(small_config(), 8);
+  auto adapter = std::make_shared<dep::DepAdapter>(small_config(), 8);
   auto x = torch::randn({2, 6, 6});
-  auto out = adapter->forward(x);
+  auto out = adapter->forward_block(x);
   auto& enc = adapter->sae->encoder;
   auto w = adapter->sae->encoder->named_parameters()["0.weight"];
   auto b = adapter->sae->encoder->named_parameters()["0.bias"];
@@ -126,15 +130,15 @@ TEST_CASE("his-only and diff-only adapters project and autoencode one stream", "
   torch::manual_seed(3);
   auto c = small_config();
   c.inject = dep::InjectedStreams::kHis;
-  dep::DepAdapter his(c, 8);
+  auto his = std::make_shared<dep::DepAdapter>(c, 8);
   auto x = torch::randn({1, 6, 6});
-  auto out = his->forward(x);
+  auto out = his->forward_block(x);
   CHECK(out.his.defined());
   CHECK(!out.diff.defined());
   CHECK(torch::equal(out.sae_input, x.narrow(1, 0, 3)));
   c.inject = dep::InjectedStreams::kDiff;
-  dep::DepAdapter diff(c, 8);
-  auto out_d = diff->forward(x);
+  auto diff = std::make_shared<dep::DepAdapter>(c, 8);
+  auto out_d = diff->forward_block(x);
   CHECK(!out_d.his.defined());
   CHECK(torch::equal(out_d.sae_input, x.narrow(1, 3, 3)));
   CHECK(torch::allclose(out_d.diff, diff->align_mlp_diff->forward(out_d.code)));
@@ -142,14 +146,15 @@ TEST_CASE("his-only and diff-only adapters project and autoencode one stream", "
 
 TEST_CASE("injection replaces exactly the placeholder rows and passes gradients to the vectors", "[adapter]") {
   auto embeds = torch::arange(2 * 5 * 3, torch::kFloat32).reshape({2, 5, 3});
-  auto positions = torch::tensor({1, -1, 4, 0}, torch::kLong).reshape({2, 2});
+  // Placeholder 100 at (0,1) and (1,4); placeholder 101 only at (1,0).
+  auto ids = torch::tensor({7, 100, 7, 7, 7, 101, 7, 7, 7, 100}, torch::kLong).reshape({2, 5});
   auto vectors = torch::full({2, 2, 3}, -1.0f).requires_grad_(true);
   {
     torch::NoGradGuard g;
     vectors.select(0, 1).select(0, 0).fill_(-2.0f);
     vectors.select(0, 1).select(0, 1).fill_(-3.0f);
   }
-  auto out = dep::inject_soft_prompts(embeds, positions, vectors);
+  auto out = dep::inject_soft_prompt(embeds, ids, {100, 101}, vectors);
   auto expected = embeds.clone();
   expected[0][1].fill_(-1.0f);
   expected[1][4].fill_(-2.0f);
@@ -159,12 +164,36 @@ TEST_CASE("injection replaces exactly the placeholder rows and passes gradients 
   (out * weights).sum().backward();
   auto g = vectors.grad();
   CHECK(torch::equal(g[0][0], weights[0][1]));
-  CHECK(g[0][1].abs().sum().item<float>() == 0.0f);  // slot absent from the text: no gradient
+  CHECK(g[0][1].abs().sum().item<float>() == 0.0f);  // placeholder absent from the text: no gradient
   CHECK(torch::equal(g[1][0], weights[1][4]));
   CHECK(torch::equal(g[1][1], weights[1][0]));
   // bf16 embeddings take bf16 copies of the fp32 vectors.
-  auto bf = dep::inject_soft_prompts(embeds.to(torch::kBFloat16), positions, vectors.detach());
+  auto bf = dep::inject_soft_prompt(embeds.to(torch::kBFloat16), ids, {100, 101}, vectors.detach());
   CHECK(bf.scalar_type() == torch::kBFloat16);
+}
+
+TEST_CASE("the DEP soft prompt is his then diff, each replacing its placeholder tokens", "[adapter]") {
+  torch::manual_seed(5);
+  auto adapter = std::make_shared<dep::DepAdapter>(small_config(), 8);
+  auto x = torch::randn({2, 6, 6});
+  const auto parts = adapter->forward_block(x);
+  const auto out = adapter->forward({{"his_diff", x}});
+  CHECK(out.placeholders == std::vector<std::string>{"[HIS_TOKEN_0]", "[HIS_TOKEN_1]", "[HIS_TOKEN_2]",
+                                                     "[DIFF_TOKEN_0]", "[DIFF_TOKEN_1]", "[DIFF_TOKEN_2]"});
+  CHECK(torch::equal(out.vectors, torch::cat({parts.his, parts.diff}, 1)));
+  CHECK(adapter->input_names() == std::vector<std::string>{"his_diff"});
+  // Its aux losses are the SAE's: reconstruction and KL sparsity.
+  dep::DepLossTerms terms;
+  adapter->add_aux_losses(out, dep::LossConfig{}, terms);
+  CHECK(terms.recon.item<double>() == Approx(dep::reconstruction_loss(parts.reconstruction, x, 1.0).item<double>()));
+  CHECK(terms.sparse.item<double>() == Approx(dep::sparsity_loss(parts.code, 0.05, 1e-6).item<double>()));
+  auto c = small_config();
+  c.inject = dep::InjectedStreams::kDiff;
+  const auto diff_only = std::make_shared<dep::DepAdapter>(c, 8)->forward({{"his_diff", x}});
+  CHECK(diff_only.placeholders == std::vector<std::string>{"[DIFF_TOKEN_0]", "[DIFF_TOKEN_1]", "[DIFF_TOKEN_2]"});
+  CHECK(diff_only.vectors.sizes().vec() == std::vector<int64_t>{2, 3, 8});
+  // Embeddings of another width than the adapter's are bad input, named.
+  CHECK_THROWS_WITH(adapter->forward({{"his_diff", torch::randn({2, 6, 5})}}), Catch::Contains("his_diff"));
 }
 
 TEST_CASE("collation left-pads and shifts placeholder positions", "[adapter]") {
@@ -240,23 +269,55 @@ TEST_CASE("adapter files round-trip with their config and reject mismatches by n
   torch::manual_seed(4);
   auto c = small_config();
   c.init = dep::AdapterInit::kNormal;
-  dep::DepAdapter a(c, 8);
+  auto a = std::make_shared<dep::DepAdapter>(c, 8);
   const std::string dir = dep::test::scratch_dir("adapter_io");
   const std::string path = dir + "/adapter.safetensors";
   dep::save_adapter(path, *a);
-  auto back_config = dep::read_adapter_config(path);
+  // The file alone rebuilds the adapter: method, config and hidden size are in its metadata.
+  auto b = dep::load_adapter(path, 8);
+  REQUIRE(b->method() == "dep");
+  const auto back_config = std::dynamic_pointer_cast<dep::DepAdapter>(b)->config();
   CHECK(back_config.hidden_size == 8);
   CHECK(back_config.init == dep::AdapterInit::kNormal);
   CHECK(back_config.latent_dim == 4);
-  dep::DepAdapter b(back_config, 8);
-  dep::load_adapter_weights(path, *b);
   auto ta = dep::adapter_tensors(*a), tb = dep::adapter_tensors(*b);
   for (size_t i = 0; i < ta.size(); ++i) CHECK(torch::equal(ta[i].second, tb[i].second));
   auto wider = small_config();
   wider.latent_dim = 5;
-  dep::DepAdapter c5(wider, 8);
+  auto c5 = std::make_shared<dep::DepAdapter>(wider, 8);
   CHECK_THROWS_WITH(dep::load_adapter_weights(path, *c5),
                     Catch::Contains("sae.encoder.0.weight: expected [5, 6], found [4, 6]"));
-  dep::DepAdapter none(small_config(dep::AutoencoderVariant::kNone), 8);
+  auto none = std::make_shared<dep::DepAdapter>(small_config(dep::AutoencoderVariant::kNone), 8);
   CHECK_THROWS_WITH(dep::load_adapter_weights(path, *none), Catch::Contains("sae.decoder.0.bias: not a parameter"));
+}
+
+TEST_CASE("the adapter registry builds methods by name; files of another size or method are refused", "[adapter]") {
+  CHECK(dep::adapter_methods() == std::vector<std::string>{"dep"});
+  auto made = dep::make_adapter("dep", nlohmann::json{{"embedding_dim", 6}, {"latent_dim", 4}}, 8);
+  CHECK(made->method() == "dep");
+  CHECK(made->hidden_size() == 8);
+  CHECK(made->config_json().at("latent_dim") == 4);
+  CHECK_THROWS_WITH(dep::make_adapter("pplug", nlohmann::json::object(), 8),
+                    Catch::Contains("'pplug'") && Catch::Contains("dep"));
+
+  const std::string dir = dep::test::scratch_dir("adapter_registry");
+  const std::string path = dir + "/adapter.safetensors";
+  dep::save_adapter(path, *made);
+  auto wider = std::make_shared<dep::DepAdapter>(small_config(), 16);
+  CHECK_THROWS_WITH(dep::load_adapter_weights(path, *wider),
+                    Catch::Contains("hidden size 8") && Catch::Contains("hidden size 16"));
+  CHECK_THROWS_WITH(dep::load_adapter(path, 16), Catch::Contains("hidden size 8") && Catch::Contains("16"));
+  // A file written by another method (here: its metadata says so) is refused naming both.
+  auto metadata = dep::adapter_metadata(*made);
+  metadata["dep.adapter_method"] = "pplug";
+  const std::string other = dir + "/other.safetensors";
+  dep::save_safetensors(other, dep::adapter_tensors(*made), metadata);
+  CHECK_THROWS_WITH(dep::load_adapter_weights(other, *made), Catch::Contains("'pplug'") && Catch::Contains("'dep'"));
+  // A reference checkpoint (no metadata) still loads through DEP's reader of its tensor shapes.
+  const std::string reference = dir + "/reference.safetensors";
+  dep::save_safetensors(reference, dep::adapter_tensors(*made), {{"format", "pt"}});
+  auto loaded = dep::load_adapter(reference, 8);
+  const auto ta = dep::adapter_tensors(*made), tb = dep::adapter_tensors(*loaded);
+  REQUIRE(ta.size() == tb.size());
+  for (size_t i = 0; i < ta.size(); ++i) CHECK(torch::equal(ta[i].second, tb[i].second));
 }

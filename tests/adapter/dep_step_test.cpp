@@ -5,7 +5,8 @@
 
 #include <memory>
 
-#include "dep/adapter/dep_model.h"
+#include "dep/adapter/dep_adapter.h"
+#include "dep/adapter/personalization_model.h"
 #include "dep/decoder/qwen2.h"
 #include "dep/torch/tensor_io.h"
 #include "test_paths.h"
@@ -36,10 +37,16 @@ struct StepFixture {
     batch.diff_positions = dep::placeholder_positions(batch.input_ids, ids(ref["diff_token_ids"]));
   }
 
-  dep::DepModel model() const {
-    dep::DepAdapter adapter(config, llm->config().hidden_size);
+  // The fixture's vocabulary has its own placeholder ids (no tokenizer file): set them directly.
+  dep::PersonalizationModel model() const {
+    auto adapter = std::make_shared<dep::DepAdapter>(config, llm->config().hidden_size);
     dep::load_adapter_weights(dep::test::fixture("tiny-dep-step/adapter.safetensors"), *adapter);
-    return dep::DepModel(llm, adapter, dep::LossConfig{});
+    dep::PersonalizationModel out(llm, adapter, nullptr, dep::LossConfig{});
+    for (int64_t i = 0; i < batch.slots(); ++i) {
+      out.set_placeholder_id(dep::his_placeholder(i), ref.at("his_token_ids")[i].item<int64_t>());
+      out.set_placeholder_id(dep::diff_placeholder(i), ref.at("diff_token_ids")[i].item<int64_t>());
+    }
+    return out;
   }
   double scalar(const std::string& name) { return ref.at(name).item<double>(); }
 };

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
-#include "../../src/model/cpu_linear.h"
+#include "../../src/decoder/kernels/linear.h"
 
 namespace {
 

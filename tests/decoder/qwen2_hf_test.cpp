@@ -27,7 +27,7 @@ std::string venv_python() {
 const std::string& hf_models() {
   static const std::string dir = [] {
     const std::string out = dep::test::scratch_dir("hf-qwen2-" + std::to_string(::getpid()));
-    const std::string cmd = venv_python() + " " DEP_SOURCE_DIR "/tests/model/hf_qwen2_reference.py " + out +
+    const std::string cmd = venv_python() + " " DEP_SOURCE_DIR "/tests/decoder/hf_qwen2_reference.py " + out +
                             " 1234 > " + out + "/log.txt 2>&1";
     if (std::system(cmd.c_str()) != 0) FAIL("reference script failed: " << cmd << " (see " << out << "/log.txt)");
     return out;

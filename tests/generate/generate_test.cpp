@@ -14,7 +14,9 @@
 #include "dep/data/dep_dataset.h"
 #include "dep/generate/embedding_source.h"
 #include "dep/core/error.h"
-#include "dep/generate/generation_model.h"
+#include "dep/adapter/dep_adapter.h"
+#include "dep/decoder/engine.h"
+#include "dep/generate/checkpoint_loader.h"
 #include "dep/generate/review_generator.h"
 #include "dep/data/sample_builder.h"
 #include "test_paths.h"
@@ -31,10 +33,10 @@ struct Samples {
   std::unique_ptr<dep::ReviewEmbeddings> embeddings;
   std::vector<dep::DepSample> samples;
 
-  Samples(const dep::GenerateConfig& config, const dep::GenerationModel& model) {
+  Samples(const dep::GenerateConfig& config, const dep::PersonalizationModel& model) {
     data = dep::load_dep_data(config.data, dep::DepSplit::kTest);
     embeddings = dep::open_review_embeddings(config.embeddings);
-    dep::DepSampleBuilder builder(config.data, data, dep::encoder_of(*model.tokenizer), embeddings.get());
+    dep::DepSampleBuilder builder(config.data, data, dep::encoder_of(*model.tokenizer()), embeddings.get());
     for (const auto& row : data.rows) samples.push_back(builder.build(row, false));
   }
   std::vector<const dep::DepSample*> pointers(const std::vector<size_t>& which) const {
@@ -72,17 +74,19 @@ TEST_CASE("generate: the full DEP directory and the base+adapter pair load and g
   const auto& w = tiny_world();
   const auto full_config = w.config("", true);
   const auto pair_config = w.config("", false);
-  const auto full = dep::load_generation_model(full_config.model);
-  const auto pair = dep::load_generation_model(pair_config.model);
-  CHECK(full.layout == dep::CheckpointLayout::kFullModel);
-  CHECK(pair.layout == dep::CheckpointLayout::kBaseWithAdapter);
+  const auto full = dep::load_personalization_model(full_config.model);
+  const auto pair = dep::load_personalization_model(pair_config.model);
+  CHECK(full.origin.layout == dep::CheckpointLayout::kFullModel);
+  CHECK(pair.origin.layout == dep::CheckpointLayout::kBaseWithAdapter);
   // The base model was resized to len(tokenizer) and its tokenizer got the DEP tokens.
-  CHECK(pair.llm->config().vocab_size == 151685);
-  CHECK(pair.tokenizer->vocab_size() == 151685);
-  CHECK(pair.tokenizer->token_to_id("[DIFF_TOKEN_7]") == 151680);
-  CHECK(full.adapter_hash == pair.adapter_hash);
-  CHECK(full.adapter->config().embedding_dim == 16);
-  CHECK(full.adapter->config().latent_dim == 8);
+  CHECK(pair.llm().vocab_size() == 151685);
+  CHECK(pair.tokenizer()->vocab_size() == 151685);
+  CHECK(pair.tokenizer()->token_to_id("[DIFF_TOKEN_7]") == 151680);
+  CHECK(full.origin.adapter_hash == pair.origin.adapter_hash);
+  const auto* full_adapter = dynamic_cast<const dep::DepAdapter*>(full.adapter().get());
+  REQUIRE(full_adapter != nullptr);
+  CHECK(full_adapter->config().embedding_dim == 16);
+  CHECK(full_adapter->config().latent_dim == 8);
 
   Samples samples(full_config, full);
   REQUIRE(samples.samples.size() == static_cast<size_t>(w.test_samples));
@@ -109,7 +113,7 @@ TEST_CASE("generate: fixed seeds reproduce the text, batch composition and order
           "[generate]") {
   const auto& w = tiny_world();
   auto config = w.config("", true);
-  const auto model = dep::load_generation_model(config.model);
+  const auto model = dep::load_personalization_model(config.model);
   Samples samples(config, model);
   const auto all = samples.all();
 
@@ -154,7 +158,7 @@ TEST_CASE("generate: the soft prompts reach the decoder", "[generate]") {
   const auto& w = tiny_world();
   auto config = w.config("", true);
   config.sampling.do_sample = false;
-  const auto model = dep::load_generation_model(config.model);
+  const auto model = dep::load_personalization_model(config.model);
   Samples samples(config, model);
   auto ptrs = samples.pointers(samples.all());
   const auto base = dep::ReviewGenerator(model, config.sampling, config.engine).generate(ptrs);
@@ -173,14 +177,14 @@ TEST_CASE("generate: stop ids end a sample and are not part of the text", "[gene
   const auto& w = tiny_world();
   auto config = w.config("", true);
   config.sampling.do_sample = false;
-  const auto model = dep::load_generation_model(config.model);
+  const auto model = dep::load_personalization_model(config.model);
   Samples samples(config, model);
   const auto one = samples.pointers({0});
   dep::ReviewGenerator greedy(model, config.sampling, config.engine);
   const auto requests = greedy.requests(one);
   dep::EngineOptions options;
   options.stop_ids = {};
-  auto raw = dep::GenerationEngine(*model.llm, options).generate(requests)[0].tokens;
+  auto raw = dep::GenerationEngine(model.llm(), options).generate(requests)[0].tokens;
   REQUIRE(raw.size() == 10);
   // Make the 4th greedy token a stop id: generation ends there, the text is the decoded first 3.
   config.sampling.stop_ids = {raw[3]};
@@ -190,7 +194,7 @@ TEST_CASE("generate: stop ids end a sample and are not part of the text", "[gene
   const auto first = std::find(raw.begin(), raw.end(), raw[3]) - raw.begin();
   CHECK(stopped.generated_tokens == first + 1);
   const std::vector<int64_t> kept(raw.begin(), raw.begin() + first);
-  CHECK(stopped.prediction == dep::python_strip(model.tokenizer->decode(kept, true)));
+  CHECK(stopped.prediction == dep::python_strip(model.tokenizer()->decode(kept, true)));
 }
 
 TEST_CASE("generate: python_strip matches str.strip", "[generate]") {
@@ -207,7 +211,7 @@ TEST_CASE("generate: bad checkpoints give one clear error each", "[generate]") {
   // 1a. A base directory without an adapter.
   auto config = w.config("", false);
   config.model.adapter.clear();
-  auto message = error_of([&] { dep::load_generation_model(config.model); });
+  auto message = error_of([&] { dep::load_personalization_model(config.model); });
   CHECK_THAT(message, Catch::Contains("missing adapter tensors"));
   CHECK_THAT(message, Catch::Contains("base"));
 
@@ -215,7 +219,7 @@ TEST_CASE("generate: bad checkpoints give one clear error each", "[generate]") {
   const std::string partial = dir + "/partial.safetensors";
   dep::test::write_random_adapter(partial, 16, 8, 32, 5, "align_mlp_diff.2.weight");
   config.model.adapter = partial;
-  message = error_of([&] { dep::load_generation_model(config.model); });
+  message = error_of([&] { dep::load_personalization_model(config.model); });
   CHECK_THAT(message, Catch::Contains("align_mlp_diff.2.weight: missing"));
   CHECK_THAT(message, Catch::Contains(partial));
 
@@ -223,14 +227,14 @@ TEST_CASE("generate: bad checkpoints give one clear error each", "[generate]") {
   const std::string wide = dir + "/wide.safetensors";
   dep::test::write_random_adapter(wide, 16, 8, 48, 5);
   config.model.adapter = wide;
-  message = error_of([&] { dep::load_generation_model(config.model); });
+  message = error_of([&] { dep::load_personalization_model(config.model); });
   CHECK_THAT(message, Catch::Contains("hidden size 48"));
   CHECK_THAT(message, Catch::Contains("hidden size 32"));
 
   // 3. A full DEP directory whose tokenizer lacks the DEP tokens.
   config = w.config("", true);
   config.model.tokenizer = dep::test::fixture("qwen2.5-tokenizer/tokenizer.json");
-  message = error_of([&] { dep::load_generation_model(config.model); });
+  message = error_of([&] { dep::load_personalization_model(config.model); });
   CHECK_THAT(message, Catch::Contains("tokenizer without the DEP tokens"));
   CHECK_THAT(message, Catch::Contains("tokenizer.json"));
   // ... and a tokenizer whose vocabulary puts them elsewhere cannot be repaired by adding them.
@@ -241,7 +245,7 @@ TEST_CASE("generate: bad checkpoints give one clear error each", "[generate]") {
   dep::write_file_atomic(small, json.dump());
   config.model.tokenizer = small;
   config.model.add_dep_tokens = dep::AddDepTokens::kAlways;
-  message = error_of([&] { dep::load_generation_model(config.model); });
+  message = error_of([&] { dep::load_personalization_model(config.model); });
   CHECK_THAT(message, Catch::Contains("tokenizer without the DEP tokens at their reference ids"));
   CHECK_THAT(message, Catch::Contains("[HIS_TOKEN_0]: id 151666"));
 }
@@ -254,12 +258,12 @@ TEST_CASE("generate: model.adapter=none runs the decoder alone on baseline promp
   config.model.adapter = dep::kNoAdapter;
   config.embeddings.clear();
   config.data.prompt.variant = "item_only";
-  const auto model = dep::load_generation_model(config.model);
-  CHECK(model.layout == dep::CheckpointLayout::kDecoderOnly);
-  CHECK(!model.adapter);
-  CHECK(model.llm->config().vocab_size == 151936);  // no resize: the base model as it is
+  const auto model = dep::load_personalization_model(config.model);
+  CHECK(model.origin.layout == dep::CheckpointLayout::kDecoderOnly);
+  CHECK(!model.adapter());
+  CHECK(model.llm().vocab_size() == 151936);  // no resize: the base model as it is
   const auto data = dep::load_dep_data(config.data, dep::DepSplit::kTest);
-  dep::DepSampleBuilder builder(config.data, data, dep::encoder_of(*model.tokenizer), nullptr);
+  dep::DepSampleBuilder builder(config.data, data, dep::encoder_of(*model.tokenizer()), nullptr);
   std::vector<dep::DepSample> samples;
   for (const auto& row : data.rows) samples.push_back(builder.build(row, false));
   std::vector<const dep::DepSample*> ptrs;
@@ -281,11 +285,11 @@ TEST_CASE("generate: model.adapter=none runs the decoder alone on baseline promp
     r.sampling.repetition_penalty = config.sampling.repetition_penalty;
     r.sampling.seed = dep::ReviewGenerator::sample_seed(config.sampling.seed, samples[i].sample_id);
     r.stop_ids = config.sampling.stop_ids;
-    const auto direct = dep::GenerationEngine(*model.llm, options).generate({r})[0];
+    const auto direct = dep::GenerationEngine(model.llm(), options).generate({r})[0];
     CHECK(results[i].generated_tokens == static_cast<int64_t>(direct.tokens.size()));
     auto ids = direct.tokens;
     if (direct.finish == dep::FinishReason::kStop) ids.pop_back();
-    CHECK(results[i].prediction == dep::python_strip(model.tokenizer->decode(ids, true)));
+    CHECK(results[i].prediction == dep::python_strip(model.tokenizer()->decode(ids, true)));
   }
 
   // A DEP prompt (placeholders) without an adapter is refused, naming the sample. The full
@@ -293,13 +297,47 @@ TEST_CASE("generate: model.adapter=none runs the decoder alone on baseline promp
   auto dep_config = w.config("", true);
   dep_config.model.adapter = dep::kNoAdapter;
   const auto embeddings = dep::open_review_embeddings(dep_config.embeddings);
-  const auto dep_model = dep::load_generation_model(dep_config.model);
+  const auto dep_model = dep::load_personalization_model(dep_config.model);
   const auto dep_data = dep::load_dep_data(dep_config.data, dep::DepSplit::kTest);
-  dep::DepSampleBuilder dep_builder(dep_config.data, dep_data, dep::encoder_of(*dep_model.tokenizer), embeddings.get());
+  dep::DepSampleBuilder dep_builder(dep_config.data, dep_data, dep::encoder_of(*dep_model.tokenizer()), embeddings.get());
   const auto with_placeholders = dep_builder.build(dep_data.rows.front(), false);
   REQUIRE(with_placeholders.his_positions.at(0) >= 0);
   dep::ReviewGenerator dep_generator(dep_model, dep_config.sampling, dep_config.engine);
   const auto message = error_of([&] { dep_generator.generate({&with_placeholders}); });
   CHECK_THAT(message, Catch::Contains(with_placeholders.sample_id));
   CHECK_THAT(message, Catch::Contains("model.adapter is \"none\""));
+}
+
+TEST_CASE("the training forward and the generation prefill inject the soft prompt identically",
+          "[generate][injection]") {
+  const auto& w = tiny_world();
+  const auto config = w.config("", true);
+  const auto model = dep::load_personalization_model(config.model);
+  REQUIRE(model.llm().dtype() == torch::kFloat32);
+  REQUIRE(model.adapter());
+  Samples samples(config, model);
+  const dep::DepSample& sample = samples.samples.front();
+  REQUIRE(sample.his_positions.at(0) >= 0);
+  torch::NoGradGuard no_grad;
+
+  // The training forward: the sample collated as a batch, adapter → injection → decoder.
+  const auto batch = dep::collate_samples({&sample}, "test");
+  const auto training = model.logits(batch).to(torch::kFloat32);
+
+  // The generation prefill: the engine's request for the same sample, prefilled as the engine does.
+  const auto request = dep::ReviewGenerator(model, config.sampling, config.engine).requests({&sample}).at(0);
+  REQUIRE(!request.placeholder_ids.empty());
+  const auto length = static_cast<int64_t>(request.prompt_ids.size());
+  auto cache = model.llm().make_cache(1, length);
+  const auto prefill = dep::prefill_request(model.llm(), request, cache, /*last_only=*/false).to(torch::kFloat32);
+  REQUIRE(prefill.sizes() == training.sizes());
+  CHECK((prefill - training).abs().max().item<double>() <= 1e-6);
+
+  // The soft prompt matters: without it the prefill's logits differ.
+  auto plain = request;
+  plain.placeholder_ids.clear();
+  plain.soft_vectors = torch::Tensor();
+  cache.clear();
+  const auto without = dep::prefill_request(model.llm(), plain, cache, false).to(torch::kFloat32);
+  CHECK((without - training).abs().max().item<double>() > 1e-4);
 }

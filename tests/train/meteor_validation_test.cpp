@@ -194,7 +194,7 @@ TEST_CASE("the Trainer selects the best checkpoint by validation METEOR", "[trai
   for (size_t i = 0; i < prompts.size(); ++i) prompts[i].target = initial.predictions[i];
   const dep::ValidationMeteor meteor(config.validation, prompts, data.tokenizer);
   dep::TrainHooks hooks;
-  hooks.generation_metric = [&](dep::DepModel& m) { return meteor.evaluate(m).meteor; };
+  hooks.generation_metric = [&](dep::PersonalizationModel& m) { return meteor.evaluate(m).meteor; };
   auto summary = dep::Trainer(config, model, data.train, data.val, hooks).run(false);
   REQUIRE(summary.state.validations.size() == 2);
   size_t best = 0;

@@ -13,6 +13,7 @@
 
 #include "dep/core/error.h"
 #include "dep/core/interrupt.h"
+#include "dep/adapter/dep_adapter.h"
 #include "dep/decoder/qwen2.h"
 #include "dep/train/train_config.h"
 #include "dep/train/checkpointer.h"
@@ -24,6 +25,17 @@ namespace {
 std::shared_ptr<dep::Qwen2Model> tiny_llm() {
   static auto model = std::make_shared<dep::Qwen2Model>(
       dep::Qwen2Model::load(dep::test::fixture("tiny-dep-step/decoder"), torch::kFloat32));
+  return model;
+}
+
+// The model around the tiny decoder; its vocabulary has no tokenizer file, so the placeholder
+// ids the synthetic samples use (280–282 / 290–292) are set directly.
+dep::PersonalizationModel tiny_model(const dep::TrainConfig& config) {
+  auto model = dep::build_dep_model(config, tiny_llm());
+  for (int k = 0; k < 3; ++k) {
+    model.set_placeholder_id(dep::his_placeholder(k), 280 + k);
+    model.set_placeholder_id(dep::diff_placeholder(k), 290 + k);
+  }
   return model;
 }
 
@@ -102,7 +114,7 @@ TEST_CASE("training overfits a tiny set: the loss falls", "[train]") {
   config.optim.lr = 1e-2;
   config.optim.weight_decay = 0.0;
   config.validation.enabled = true;
-  auto model = dep::build_dep_model(config, tiny_llm());
+  auto model = tiny_model(config);
   const double before = dep::validation_loss(model, samples, 1);
   dep::Trainer trainer(config, model, samples, samples);
   auto summary = trainer.run(false);
@@ -140,7 +152,7 @@ TEST_CASE("an interrupted and resumed run ends with the same adapter, bit for bi
   const std::string root = dep::test::scratch_dir("resume");
   auto config_a = tiny_config(root + "/a");
   config_a.checkpoint.every_steps = 2;
-  auto model_a = dep::build_dep_model(config_a, tiny_llm());
+  auto model_a = tiny_model(config_a);
   auto full = dep::Trainer(config_a, model_a, samples, val).run(false);
   CHECK(full.state.global_step == 9);
 
@@ -151,7 +163,7 @@ TEST_CASE("an interrupted and resumed run ends with the same adapter, bit for bi
     auto config_b = tiny_config(root + "/b" + std::to_string(stop_at));
     config_b.checkpoint.every_steps = 2;
     {
-      auto model_b = dep::build_dep_model(config_b, tiny_llm());
+      auto model_b = tiny_model(config_b);
       dep::TrainHooks hooks;
       hooks.after_update = [&](const dep::TrainState& s) {
         if (s.global_step == stop_at) dep::set_interrupt_requested(true);
@@ -169,7 +181,7 @@ TEST_CASE("an interrupted and resumed run ends with the same adapter, bit for bi
     }
     // A different init (other seed) proves the weights come from the checkpoint.
     torch::manual_seed(999);
-    auto model_c = dep::build_dep_model(config_b, tiny_llm());
+    auto model_c = tiny_model(config_b);
     CHECK_THROWS_WITH(dep::Trainer(config_b, model_c, samples, val).run(false), Catch::Contains("--resume"));
     auto resumed = dep::Trainer(config_b, model_c, samples, val).run(true);
     CHECK(resumed.state.global_step == 9);
@@ -190,13 +202,13 @@ TEST_CASE("resuming refuses other data or another adapter shape", "[train][resum
   const std::string dir = dep::test::scratch_dir("resume_mismatch");
   auto config = tiny_config(dir);
   config.train.epochs = 1;
-  auto model = dep::build_dep_model(config, tiny_llm());
+  auto model = tiny_model(config);
   dep::Trainer(config, model, samples, {}).run(false);
   auto fewer = synthetic_samples(3, 4);
   CHECK_THROWS_WITH(dep::Trainer(config, model, fewer, {}).run(true), Catch::Contains("different train samples"));
   auto other = config;
   other.adapter.latent_dim = 6;
-  auto model_other = dep::build_dep_model(other, tiny_llm());
+  auto model_other = tiny_model(other);
   CHECK_THROWS_WITH(dep::Trainer(other, model_other, samples, {}).run(true), Catch::Contains("'adapter' config differs"));
 }
 
@@ -209,7 +221,7 @@ TEST_CASE("a non-finite loss stops the run and keeps the last good checkpoint", 
   // Poison the last sample: the first epoch's windows 0..1 are fine until it appears.
   samples[3].his_diff[0] = std::numeric_limits<float>::quiet_NaN();
   config.checkpoint.every_steps = 1;
-  auto model = dep::build_dep_model(config, tiny_llm());
+  auto model = tiny_model(config);
   try {
     dep::Trainer(config, model, samples, {}).run(false);
     FAIL("no error");
@@ -274,13 +286,13 @@ TEST_CASE("selecting by METEOR without a generation metric is refused up front",
   auto samples = synthetic_samples(2, 6);
   auto config = tiny_config(dep::test::scratch_dir("meteor_hook"));
   config.validation.select_by = dep::SelectBy::kMeteor;
-  auto model = dep::build_dep_model(config, tiny_llm());
+  auto model = tiny_model(config);
   CHECK_THROWS_WITH(dep::Trainer(config, model, samples, samples).run(false), Catch::Contains("validation.select_by"));
   // With the hook, the best checkpoint is the one with the highest metric.
   std::vector<double> scores = {0.2, 0.5, 0.4};
   size_t call = 0;
   dep::TrainHooks hooks;
-  hooks.generation_metric = [&](dep::DepModel&) { return scores.at(call++); };
+  hooks.generation_metric = [&](dep::PersonalizationModel&) { return scores.at(call++); };
   auto summary = dep::Trainer(config, model, samples, samples, hooks).run(false);
   REQUIRE(summary.state.validations.size() == 3);
   CHECK(summary.state.best_checkpoint == summary.state.validations[1].checkpoint);

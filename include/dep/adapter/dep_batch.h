@@ -5,6 +5,8 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "dep/data/dep_sample.h"
@@ -19,6 +21,9 @@ struct DepBatch {
   torch::Tensor his_positions;   // [B,K] I64 position of [HIS_TOKEN_i] in the row, -1 when absent
   torch::Tensor diff_positions;  // [B,K] I64 likewise for [DIFF_TOKEN_i]
   int64_t slots() const { return his_positions.size(1); }
+  // The conditioning inputs an adapter reads, by name (AdapterInputs): "his_diff" today. A method
+  // with other inputs adds its block here; the trainer and the engine pass the map on unchanged.
+  std::map<std::string, torch::Tensor> conditioning() const;
   int64_t label_tokens() const;  // labels that some position predicts (labels[:,1:] != -100)
   DepBatch to(torch::Device device) const;
 };

@@ -63,6 +63,28 @@ struct ExpectedTensor {
   bool optional = false;
 };
 
+// Qwen2's tensor names (Hugging Face's): the one table both the expected-tensor check and the
+// decoder's loader read, so a name is written once.
+struct Qwen2TensorNames {
+  static constexpr const char* kEmbedTokens = "model.embed_tokens.weight";
+  static constexpr const char* kFinalNorm = "model.norm.weight";
+  static constexpr const char* kLmHead = "lm_head.weight";
+  // Per-layer names, after layer_prefix(i).
+  static constexpr const char* kInputNorm = "input_layernorm.weight";
+  static constexpr const char* kQWeight = "self_attn.q_proj.weight";
+  static constexpr const char* kQBias = "self_attn.q_proj.bias";
+  static constexpr const char* kKWeight = "self_attn.k_proj.weight";
+  static constexpr const char* kKBias = "self_attn.k_proj.bias";
+  static constexpr const char* kVWeight = "self_attn.v_proj.weight";
+  static constexpr const char* kVBias = "self_attn.v_proj.bias";
+  static constexpr const char* kOWeight = "self_attn.o_proj.weight";
+  static constexpr const char* kPostNorm = "post_attention_layernorm.weight";
+  static constexpr const char* kGateWeight = "mlp.gate_proj.weight";
+  static constexpr const char* kUpWeight = "mlp.up_proj.weight";
+  static constexpr const char* kDownWeight = "mlp.down_proj.weight";
+  static std::string layer_prefix(int64_t layer) { return "model.layers." + std::to_string(layer) + "."; }
+};
+
 std::vector<ExpectedTensor> qwen2_expected_tensors(const Qwen2Config& config);
 std::vector<ExpectedTensor> xlmr_expected_tensors(const XlmrConfig& config);
 

@@ -1,4 +1,4 @@
-// Batched generation with the Qwen2 decoder: a fixed-length greedy continuation (the parity tool) and
+// Batched generation with a causal LM: a fixed-length greedy continuation (the parity tool) and
 // a continuous-batching engine (per-request sampling seeds, stop ids, soft prompts, streaming).
 #pragma once
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "dep/decoder/qwen2.h"
+#include "dep/decoder/causal_lm.h"
 #include "dep/decoder/sampling.h"
 
 namespace dep {
@@ -25,7 +25,7 @@ struct GenerationDefaults {
 // Greedy continuation of a left-padded batch: input_ids [B,T], attention_mask [B,T] (undefined = no
 // padding) → tokens [B,N] I64. KV cache, positions continue from each row's last real token, no
 // early stop.
-torch::Tensor greedy_continuation(const Qwen2Model& model, const torch::Tensor& input_ids,
+torch::Tensor greedy_continuation(const CausalLM& model, const torch::Tensor& input_ids,
                                   const torch::Tensor& attention_mask, int64_t max_new_tokens);
 
 struct GenerationRequest {
@@ -36,6 +36,12 @@ struct GenerationRequest {
   std::vector<int64_t> placeholder_ids;  // soft prompt: rows where prompt id == placeholder_ids[i]
   torch::Tensor soft_vectors;            //   take soft_vectors[i] ([n, H])
 };
+
+// The prefill of one request, as the engine runs it: the prompt's embeddings with its soft prompt
+// injected at its placeholders (inject_soft_prompt), appended to `cache` row 0. Logits [1,T,V]
+// ([1,1,V] when last_only).
+torch::Tensor prefill_request(const CausalLM& model, const GenerationRequest& request, KvCache& cache,
+                              bool last_only = true);
 
 enum class FinishReason { kStop, kLength };
 
@@ -63,12 +69,12 @@ struct EngineOptions {
 // One KV cache is allocated per generate() call, sized for the longest request.
 class GenerationEngine {
  public:
-  GenerationEngine(const Qwen2Model& model, EngineOptions options);
+  GenerationEngine(const CausalLM& model, EngineOptions options);
   std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& requests,
                                          const TokenCallback& on_token = {});
 
  private:
-  const Qwen2Model& model_;
+  const CausalLM& model_;
   EngineOptions options_;
 };
 

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "dep/core/model_config.h"
 
 namespace dep {
 
@@ -30,9 +29,10 @@ struct KvCacheStep {
 class KvCache {
  public:
   KvCache() = default;
-  // Room for `rows` sequences of up to `capacity` cached tokens each.
-  KvCache(const Qwen2Config& config, int64_t rows, int64_t capacity, torch::ScalarType dtype,
-          torch::Device device);
+  // Room for `rows` sequences of up to `capacity` cached tokens each, for a decoder of `layers`
+  // layers with `kv_heads` key/value heads of width `head_dim`.
+  KvCache(int64_t layers, int64_t kv_heads, int64_t head_dim, int64_t rows, int64_t capacity,
+          torch::ScalarType dtype, torch::Device device);
 
   int64_t rows() const { return static_cast<int64_t>(lengths_.size()); }
   int64_t capacity() const { return capacity_; }

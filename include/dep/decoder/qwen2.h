@@ -1,6 +1,7 @@
-// The Qwen2 decoder (Qwen2ForCausalLM, every Qwen2.5 size; models.md §A): loading a Hugging Face
-// model directory, the forward pass with ids or inputs_embeds, left padding, KV cache, autograd to
-// the inputs (weights frozen) with optional per-layer activation checkpointing.
+// The Qwen2 decoder (Qwen2ForCausalLM, every Qwen2.5 size; models.md §A), the CausalLM
+// implementation for model_type "qwen2": loading a Hugging Face model directory, the forward pass
+// with ids or inputs_embeds, left padding, KV cache, autograd to the inputs (weights frozen) with
+// optional per-layer activation checkpointing. Code outside src/decoder uses CausalLM.
 #pragma once
 
 #include <torch/types.h>
@@ -9,8 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "dep/decoder/kv_cache.h"
 #include "dep/core/model_config.h"
+#include "dep/decoder/causal_lm.h"
+#include "dep/decoder/kv_cache.h"
 
 namespace dep {
 
@@ -31,7 +33,7 @@ struct Qwen2LayerWeights {
   torch::Tensor down_proj;    // [H, I]
 };
 
-class Qwen2Model {
+class Qwen2Model : public CausalLM {
  public:
   // Reads config.json and model.safetensors (or the shards of model.safetensors.index.json);
   // every missing or mis-shaped tensor is reported in one dep::Error. Weights are converted to
@@ -39,42 +41,24 @@ class Qwen2Model {
   static Qwen2Model load(const std::string& model_dir, torch::ScalarType dtype = torch::kFloat32,
                          torch::Device device = torch::kCPU);
 
+  CausalLmShape shape() const override;
   const Qwen2Config& config() const { return config_; }
-  torch::ScalarType dtype() const { return dtype_; }
-  torch::Device device() const { return device_; }
   bool tied_lm_head() const { return tied_; }
   const torch::Tensor& embedding_weight() const { return embed_; }
   const torch::Tensor& lm_head_weight() const { return lm_head_; }
 
-  // ids [B,T] I64 → embeddings [B,T,H] in the model dtype.
-  torch::Tensor embed_tokens(const torch::Tensor& ids) const;
-
-  // Logits [B,T,V] in the model dtype ([B,1,V] when last_only).
-  // - attention_mask [B,T] 1 real / 0 pad (left padding), undefined = all real. With a cache it
-  //   describes only the new tokens; the cache remembers earlier ones.
-  // - position_ids [B,T], undefined = cumsum(mask) - 1 with pads set to 1, continuing from the
-  //   cache's real-token count.
-  // - cache: appended to (rows 0..B-1); nullptr = no caching.
-  torch::Tensor forward(const torch::Tensor& inputs_embeds, const torch::Tensor& attention_mask = {},
-                        const torch::Tensor& position_ids = {}, KvCache* cache = nullptr,
-                        bool last_only = false) const;
-  torch::Tensor forward_ids(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
-                            const torch::Tensor& position_ids = {}, KvCache* cache = nullptr,
-                            bool last_only = false) const;
-
-  // The final-normed hidden states [B,T,H] (what the lm head reads), same arguments as forward.
+  torch::Tensor embed_tokens(const torch::Tensor& ids) const override;
   torch::Tensor hidden_states(const torch::Tensor& inputs_embeds, const torch::Tensor& attention_mask = {},
-                              const torch::Tensor& position_ids = {}, KvCache* cache = nullptr) const;
-  torch::Tensor lm_head(const torch::Tensor& hidden) const;
-
-  // A cache sized for this model, dtype and device.
-  KvCache make_cache(int64_t rows, int64_t capacity) const;
+                              const torch::Tensor& position_ids = {}, KvCache* cache = nullptr) const override;
+  torch::Tensor lm_head(const torch::Tensor& hidden) const override;
+  KvCache make_cache(int64_t rows, int64_t capacity) const override;
 
   // HF resize_token_embeddings: rows 0..min(old,new)-1 are kept; added rows (of the embedding and,
   // when untied, of the lm head) are drawn from N(mean, 1e-9 · covariance) of the old rows (HF's
   // mean_resizing), or set to the mean when that covariance is not positive definite. `seed`
   // makes the draw reproducible. config().vocab_size follows.
-  void resize_token_embeddings(int64_t new_vocab_size, uint64_t seed = 0);
+  void resize_token_embeddings(int64_t new_vocab_size, uint64_t seed = 0) override;
+  void set_gradient_checkpointing(bool enabled) override { gradient_checkpointing = enabled; }
 
   // Recompute each layer in backward instead of keeping its activations (training only: applies
   // when grad mode is on, no cache is used and the inputs require grad).

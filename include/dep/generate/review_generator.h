@@ -1,5 +1,6 @@
-// One DEP generation step for a set of samples: his/diff block → SAE encoder → projectors →
-// vectors injected at [HIS_TOKEN_i]/[DIFF_TOKEN_i] of the prompt → the batched engine with the
+// One generation step for a set of samples: the samples' conditioning inputs → the adapter's soft
+// vectors (DEP: his/diff block → SAE encoder → projectors) → requests whose placeholders
+// ([HIS_TOKEN_i]/[DIFF_TOKEN_i]) take them in the engine's prefill → the batched engine with the
 // reference's sampling → decoded, stripped text (a decoder-only model skips the adapter: baseline
 // prompts). Every sample draws from its own seed (base seed
 // mixed with its sample id), so its text does not depend on which samples share its batch.
@@ -13,7 +14,7 @@
 #include "dep/data/dep_sample.h"
 #include "dep/decoder/engine.h"
 #include "dep/generate/generate_config.h"
-#include "dep/generate/generation_model.h"
+#include "dep/adapter/personalization_model.h"
 
 namespace dep {
 
@@ -29,7 +30,7 @@ using GenerationCallback = std::function<void(size_t position, const ReviewGener
 
 class ReviewGenerator {
  public:
-  ReviewGenerator(const GenerationModel& model, GenerateSamplingConfig sampling, GenerateEngineConfig engine);
+  ReviewGenerator(const PersonalizationModel& model, GenerateSamplingConfig sampling, GenerateEngineConfig engine);
 
   // Generates for `samples` (prompt-only DepSamples with their his/diff blocks); returns the
   // results in input order and reports each through `on_done` as soon as it is final.
@@ -48,7 +49,7 @@ class ReviewGenerator {
   GenerationRequest base_request(const DepSample& sample) const;  // prompt, limits, sampling, seed
   GenerationRequest request_without_soft_prompts(const DepSample& sample) const;  // decoder-only models
 
-  const GenerationModel& model_;
+  const PersonalizationModel& model_;
   GenerateSamplingConfig sampling_;
   GenerateEngineConfig engine_;
 };

@@ -11,7 +11,7 @@
 namespace dep {
 
 // Token-mean cross-entropy of the generation over `samples` in order (no gradient).
-double validation_loss(DepModel& model, const std::vector<DepSample>& samples, int64_t batch_size);
+double validation_loss(PersonalizationModel& model, const std::vector<DepSample>& samples, int64_t batch_size);
 
 class LossValidator final : public Validator {
  public:
@@ -19,7 +19,7 @@ class LossValidator final : public Validator {
   LossValidator(const std::vector<DepSample>& samples, int64_t batch_size) : samples_(samples), batch_size_(batch_size) {}
   std::string name() const override { return "loss"; }
   bool higher_is_better() const override { return false; }
-  double evaluate(DepModel& model) override { return validation_loss(model, samples_, batch_size_); }
+  double evaluate(PersonalizationModel& model) override { return validation_loss(model, samples_, batch_size_); }
 
  private:
   const std::vector<DepSample>& samples_;

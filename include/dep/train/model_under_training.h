@@ -18,13 +18,13 @@
 
 namespace dep {
 
-class DepModel;
+class PersonalizationModel;
 
 class ModelUnderTraining {
  public:
-  explicit ModelUnderTraining(DepModel& model) : model_(model) {}
+  explicit ModelUnderTraining(PersonalizationModel& model) : model_(model) {}
 
-  DepModel& model() { return model_; }
+  PersonalizationModel& model() { return model_; }
   torch::Device device() const;
 
   // The trainable parameters by name, in registration order (the optimizer's order).
@@ -41,7 +41,7 @@ class ModelUnderTraining {
   void load_weights(const std::string& path);
 
  private:
-  DepModel& model_;
+  PersonalizationModel& model_;
 };
 
 }  // namespace dep

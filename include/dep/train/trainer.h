@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "dep/adapter/dep_model.h"
+#include "dep/adapter/personalization_model.h"
 #include "dep/data/dep_sample.h"
 #include "dep/train/gradient_sync.h"
 #include "dep/train/loss_validator.h"
@@ -25,14 +25,17 @@
 namespace dep {
 
 class BpeTokenizer;
-class Qwen2Model;
+class CausalLM;
 
 // Loads the frozen LLM as configured (dtype, device, threads, checkpointing; resized to
 // `tokenizer_size` rows when that is > 0 and differs), seeds torch with train.seed and builds a
-// freshly initialised adapter in fp32 on the same device.
-DepModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size = 0);
+// freshly initialised adapter in fp32 on the same device. `tokenizer` resolves the adapter's
+// placeholder tokens (null: the DEP tokens' reference ids).
+PersonalizationModel build_dep_model(const TrainConfig& config, int64_t tokenizer_size = 0,
+                                     std::shared_ptr<BpeTokenizer> tokenizer = nullptr);
 // The same around an already loaded LLM (tests, benchmarks).
-DepModel build_dep_model(const TrainConfig& config, std::shared_ptr<Qwen2Model> llm, int64_t tokenizer_size = 0);
+PersonalizationModel build_dep_model(const TrainConfig& config, std::shared_ptr<CausalLM> llm, int64_t tokenizer_size = 0,
+                                     std::shared_ptr<BpeTokenizer> tokenizer = nullptr);
 
 // The train and val samples of a config: the data pipeline's splits, the DEP tokenizer
 // (data.tokenizer, else the model directory) and the embedding store.
@@ -55,7 +58,7 @@ struct TrainHooks {
   std::shared_ptr<Validator> selection;
   // Shorthand for `selection`: a higher-is-better metric of the model (named after
   // validation.select_by). With neither, selecting by anything but the loss is an error.
-  std::function<double(DepModel&)> generation_metric;
+  std::function<double(PersonalizationModel&)> generation_metric;
   // Called after every optimizer update (tests use it to interrupt a run at a chosen step).
   std::function<void(const TrainState&)> after_update;
   // The processes training together and this one's rank; unset: SingleProcess.
@@ -71,7 +74,7 @@ struct TrainSummary {
 
 class Trainer {
  public:
-  Trainer(TrainConfig config, DepModel& model, const std::vector<DepSample>& train,
+  Trainer(TrainConfig config, PersonalizationModel& model, const std::vector<DepSample>& train,
           const std::vector<DepSample>& val, TrainHooks hooks = {});
 
   // Trains to the end. With `resume`, continues from the run directory's latest checkpoint
@@ -83,7 +86,7 @@ class Trainer {
  private:
   class Run;
   TrainConfig config_;
-  DepModel& model_;
+  PersonalizationModel& model_;
   const std::vector<DepSample>& train_;
   const std::vector<DepSample>& val_;
   TrainHooks hooks_;

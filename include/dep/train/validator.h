@@ -9,7 +9,7 @@
 
 namespace dep {
 
-class DepModel;
+class PersonalizationModel;
 
 class Validator {
  public:
@@ -18,7 +18,7 @@ class Validator {
   virtual std::string name() const = 0;
   virtual bool higher_is_better() const = 0;
   // The metric of `model`'s current adapter. Leaves the adapter's mode and gradients as they were.
-  virtual double evaluate(DepModel& model) = 0;
+  virtual double evaluate(PersonalizationModel& model) = 0;
 };
 
 }  // namespace dep

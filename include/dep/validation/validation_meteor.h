@@ -17,7 +17,7 @@
 namespace dep {
 
 class BpeTokenizer;
-class DepModel;
+class PersonalizationModel;
 
 struct MeteorValidation {
   double meteor = 0;              // mean single-pair METEOR over the samples, in [0, 1]
@@ -41,7 +41,7 @@ class ValidationMeteor {
 
   // Generates with `model`'s frozen decoder and its current adapter and scores the generations.
   // The adapter's mode and gradients are left as they were.
-  MeteorValidation evaluate(DepModel& model) const;
+  MeteorValidation evaluate(PersonalizationModel& model) const;
 
   int64_t samples() const { return static_cast<int64_t>(prompts_.size()); }
 
@@ -59,7 +59,7 @@ class MeteorValidator final : public Validator {
   explicit MeteorValidator(std::shared_ptr<const ValidationMeteor> meteor) : meteor_(std::move(meteor)) {}
   std::string name() const override { return "meteor"; }
   bool higher_is_better() const override { return true; }
-  double evaluate(DepModel& model) override { return meteor_->evaluate(model).meteor; }
+  double evaluate(PersonalizationModel& model) override { return meteor_->evaluate(model).meteor; }
 
  private:
   std::shared_ptr<const ValidationMeteor> meteor_;

@@ -11,8 +11,8 @@
 
 namespace dep {
 
-class Qwen2Model;
-class DepModel;
+class CausalLM;
+class PersonalizationModel;
 
 struct HeldoutLoss {
   double loss = 0;      // Σ CE / tokens
@@ -21,9 +21,9 @@ struct HeldoutLoss {
 };
 
 // The decoder alone (soft-prompt placeholders, if any, keep their own embedding rows).
-HeldoutLoss decoder_heldout_loss(const Qwen2Model& model, const std::vector<DepSample>& samples);
+HeldoutLoss decoder_heldout_loss(const CausalLM& model, const std::vector<DepSample>& samples);
 
 // The DEP model: adapter outputs injected at the placeholders.
-HeldoutLoss dep_heldout_loss(DepModel& model, const std::vector<DepSample>& samples);
+HeldoutLoss dep_heldout_loss(PersonalizationModel& model, const std::vector<DepSample>& samples);
 
 }  // namespace dep

@@ -1,7 +1,8 @@
-// Bandwidth-bound bf16 linear for a few rows (the CPU decode step); see cpu_linear.h.
-#include "cpu_linear.h"
+// The CPU kernel of the linear op: bandwidth-bound bf16 for a few rows (the CPU decode step); see linear.h.
+#include "linear.h"
 
 #include <ATen/Parallel.h>
+#include <torch/torch.h>
 
 #include <cstdint>
 #include <cstring>
@@ -168,15 +169,6 @@ torch::Tensor small_batch_linear_bf16(const torch::Tensor& x, const torch::Tenso
 #else
   return {};
 #endif
-}
-
-torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-  const bool needs_graph = torch::GradMode::is_enabled() && x.requires_grad();
-  if (!needs_graph) {
-    auto fast = small_batch_linear_bf16(x, weight, bias);
-    if (fast.defined()) return fast;
-  }
-  return torch::linear(x, weight, bias);
 }
 
 }  // namespace dep::detail
