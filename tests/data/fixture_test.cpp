@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -148,6 +150,28 @@ TEST_CASE("fixture: dep-data prompts writes the inspection lines in split order"
   const std::string bad_key = dep::test::binary("dep-data") + " prompts --set history.kk=3 --out " + dir +
                               "/y.jsonl 2>/dev/null";
   CHECK(WEXITSTATUS(std::system(bad_key.c_str())) == 2);
+
+  // --out - writes the same lines to stdout (logs stay on stderr), and no .config.json named "-".
+  const std::string piped = dir + "/piped.jsonl";
+  const std::string to_stdout = dep::test::binary("dep-data") +
+                                " prompts --config configs/data.json --split test --category Books --set data.root=" +
+                                dep::test::fixture("dep-data") + " --set tokenizer=" + fixture_config().tokenizer +
+                                " --out - --log-level info > " + piped + " 2>/dev/null";
+  REQUIRE(std::system(to_stdout.c_str()) == 0);
+  std::ifstream file_lines(out), piped_lines(piped);
+  std::stringstream file_text, piped_text;
+  file_text << file_lines.rdbuf();
+  piped_text << piped_lines.rdbuf();
+  CHECK(piped_text.str() == file_text.str());
+  CHECK_FALSE(std::filesystem::exists("-.config.json"));
+  // An output path under a file is bad input, exit 2.
+  const std::string under_file = dep::test::binary("dep-data") + " prompts --config configs/data.json --out " + out +
+                                 "/x.jsonl 2>" + dir + "/err.txt";
+  CHECK(WEXITSTATUS(std::system(under_file.c_str())) == 2);
+  std::ifstream err_file(dir + "/err.txt");
+  std::stringstream err;
+  err << err_file.rdbuf();
+  CHECK(err.str() == "error: --out: cannot create '" + out + "/x.jsonl': '" + out + "' is not a directory\n");
 }
 
 TEST_CASE("configs/data.json is the reference configuration", "[data][config]") {
