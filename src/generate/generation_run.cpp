@@ -71,6 +71,10 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   fs::create_directories(config.output.dir);
 
   const GenerationModel model = load_generation_model(config.model);
+  // Unset sampling fields and stop ids come from the model: the header and the effective config
+  // record the values the run decodes with.
+  log::info(describe_sampling(config.sampling, model));
+  config.sampling = effective_sampling(config.sampling, model);
   const DepData data = load_dep_data(config.data, parse_split(config.split));
   for (const auto& c : config.categories) {
     if (std::find(data.categories.begin(), data.categories.end(), c) == data.categories.end()) {
@@ -124,7 +128,7 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   if (!pending.empty()) {
     // Baselines read no embeddings (dense retrieval for RAG would; it says so when missing).
     const auto embeddings = config.embeddings.empty() ? nullptr : open_embeddings(config.embeddings);
-    DepSampleBuilder builder(config.data, data, encoder_of(*model.tokenizer), embeddings.get());
+    DepSampleBuilder builder(config.data, data, encoder_of(*model.tokenizer, model.tokenizer_source), embeddings.get());
     ReviewGenerator generator(model, config.sampling, config.engine);
     Progress progress("generate", summary.shard_samples, "samples");
     progress.resume_from(summary.resumed);

@@ -17,6 +17,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <optional>
 #include <vector>
 
 namespace dep {
@@ -60,6 +61,20 @@ class Reader {
     if (it == object_.end()) return;
     read_value(*it, member, join_path(prefix_, key), bounds);
   }
+  // An optional field: absent keeps it, null unsets it ("not set here: someone else decides").
+  template <class T>
+  void operator()(const char* key, std::optional<T>& member, const char*, Bounds bounds = Bounds::any()) {
+    known_.push_back(key);
+    auto it = object_.find(key);
+    if (it == object_.end()) return;
+    if (it->is_null()) {
+      member.reset();
+      return;
+    }
+    T value{};
+    read_value(*it, value, join_path(prefix_, key), bounds);
+    member = value;
+  }
   void choice(const char* key, std::string& member, const std::vector<std::string>& choices,
               const char* help);
   template <class C>
@@ -100,6 +115,10 @@ class Writer {
   void operator()(const char* key, const T& member, const char*, Bounds = Bounds::any()) {
     out_[key] = member;
   }
+  template <class T>
+  void operator()(const char* key, const std::optional<T>& member, const char*, Bounds = Bounds::any()) {
+    out_[key] = member ? nlohmann::ordered_json(*member) : nlohmann::ordered_json(nullptr);
+  }
   void choice(const char* key, const std::string& member, const std::vector<std::string>&, const char*) {
     out_[key] = member;
   }
@@ -122,6 +141,10 @@ class Documenter {
   template <class T>
   void operator()(const char* key, const T& member, const char* help, Bounds bounds = Bounds::any()) {
     row(key, nlohmann::json(member).dump(), help + bounds_note(bounds));
+  }
+  template <class T>
+  void operator()(const char* key, const std::optional<T>& member, const char* help, Bounds bounds = Bounds::any()) {
+    row(key, member ? nlohmann::json(*member).dump() : "null", help + bounds_note(bounds));
   }
   void choice(const char* key, const std::string& member, const std::vector<std::string>& choices,
               const char* help);

@@ -4,7 +4,7 @@
 //     vocabulary plus `sae.*` and `align_mlp_*` tensors in the same safetensors files;
 //   - a base Qwen2.5-Instruct directory plus a dep adapter file (reference tensor names); the
 //     embedding matrix is resized to the tokenizer's length as the reference's
-//     resize_token_embeddings does (a shrink for Qwen2.5: rows 0..151684 are kept);
+//     resize_token_embeddings does (a shrink for Qwen2.5: rows 0..151,684 are kept);
 //   - a decoder alone (model.adapter = "none") for the baselines (Non-Perso, RAG), whose prompts
 //     carry no soft-prompt placeholders.
 #pragma once
@@ -37,12 +37,17 @@ struct GenerationModel {
   // Hash of the decoder's config and tensor table (names, dtypes, shapes, sizes) after the vocab
   // resize; cheap (no weight bytes), it tells checkpoints of different shape or origin apart.
   std::string llm_fingerprint;
+  // The model directory's generation_config.json (stop ids, sampling defaults); empty when absent.
+  ModelGenerationConfig generation_config;
 };
 
 // Detects the layout and loads everything. Bad input is one dep::Error each, naming the file:
 // no adapter anywhere or adapter tensors missing (all listed), an adapter trained for another
 // hidden size, a tokenizer without the DEP tokens (or with them at other ids).
 GenerationModel load_generation_model(const GenerateModelConfig& config);
+
+// Reads `model_dir`/generation_config.json (fields left unset when the file or a key is absent).
+ModelGenerationConfig read_model_generation_config(const std::string& model_dir);
 
 // The reference layout of adapter tensors present in a checkpoint: AdapterConfig inferred from
 // their shapes (or read from dep's `dep.adapter` metadata); hidden_size = the projectors' width.

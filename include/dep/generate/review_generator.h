@@ -27,8 +27,17 @@ struct ReviewGeneration {
 // Called as each sample finishes (completion order), with its position in the input vector.
 using GenerationCallback = std::function<void(size_t position, const ReviewGeneration& generation)>;
 
+// The settings a run decodes with: `user`'s values, its unset fields from the model's
+// generation_config.json, else the reference's (see GenerateSamplingConfig); every optional set and
+// stop_ids non-empty. The model's values are checked here, naming its file.
+GenerateSamplingConfig effective_sampling(const GenerateSamplingConfig& user, const GenerationModel& model);
+
+// One log line: the effective stop ids and sampling, and where each came from.
+std::string describe_sampling(const GenerateSamplingConfig& user, const GenerationModel& model);
+
 class ReviewGenerator {
  public:
+  // Decodes with effective_sampling(sampling, model).
   ReviewGenerator(const GenerationModel& model, GenerateSamplingConfig sampling, GenerateEngineConfig engine);
 
   // Generates for `samples` (prompt-only DepSamples with their his/diff blocks); returns the
@@ -42,7 +51,7 @@ class ReviewGenerator {
   // Seed of one sample: SplitMix64 of the base seed and the FNV-1a hash of its id.
   static uint64_t sample_seed(int64_t base_seed, const std::string& sample_id);
 
-  const GenerateSamplingConfig& sampling() const { return sampling_; }
+  const GenerateSamplingConfig& sampling() const { return sampling_; }  // effective: every field set
 
  private:
   GenerationRequest base_request(const DepSample& sample) const;  // prompt, limits, sampling, seed
