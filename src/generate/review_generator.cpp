@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cstring>
+#include <sstream>
 
 #include "dep/core/error.h"
 #include "dep/data/dep_tokens.h"
@@ -40,6 +41,14 @@ SamplingParams params_of(const GenerateSamplingConfig& s) {
   return params;
 }
 
+// A value as a config shows it (0.8, not 0.800000).
+template <class T>
+std::string shown(T value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
 std::vector<int64_t> tokenizer_stop_ids(const BpeTokenizer& tokenizer) {
   std::vector<int64_t> out;
   for (const char* token : {kImEndToken, kEndOfTextToken})
@@ -73,9 +82,8 @@ GenerateSamplingConfig effective_sampling(const GenerateSamplingConfig& user, co
 
 std::string describe_sampling(const GenerateSamplingConfig& user, const GenerationModel& model) {
   const auto s = effective_sampling(user, model);
-  const std::string file = model.generation_config.source.empty() ? "reference default" : "generation_config.json";
-  auto origin = [&](bool set_by_user, bool in_file) {
-    return std::string(set_by_user ? "config" : in_file ? file : "reference default");
+  auto origin = [](bool set_by_user, bool in_file) {
+    return std::string(set_by_user ? "config" : in_file ? "generation_config.json" : "reference default");
   };
   const auto& m = model.generation_config;
   std::string stops;
@@ -86,11 +94,11 @@ std::string describe_sampling(const GenerateSamplingConfig& user, const Generati
   std::string out = "sampling: stop ids [" + stops + "] (" + stop_origin + ")";
   out += std::string(", do_sample ") + (*s.do_sample ? "true" : "false") + " (" +
          origin(user.do_sample.has_value(), m.do_sample.has_value()) + ")";
-  out += ", temperature " + std::to_string(*s.temperature) + " (" +
+  out += ", temperature " + shown(*s.temperature) + " (" +
          origin(user.temperature.has_value(), m.temperature.has_value()) + ")";
-  out += ", top_p " + std::to_string(*s.top_p) + " (" + origin(user.top_p.has_value(), m.top_p.has_value()) + ")";
+  out += ", top_p " + shown(*s.top_p) + " (" + origin(user.top_p.has_value(), m.top_p.has_value()) + ")";
   out += ", top_k " + std::to_string(*s.top_k) + " (" + origin(user.top_k.has_value(), m.top_k.has_value()) + ")";
-  out += ", repetition_penalty " + std::to_string(*s.repetition_penalty) + " (" +
+  out += ", repetition_penalty " + shown(*s.repetition_penalty) + " (" +
          origin(user.repetition_penalty.has_value(), m.repetition_penalty.has_value()) + ")";
   return out;
 }

@@ -74,7 +74,7 @@ TEST_CASE("sampling: generation_config.json gives the stop ids and the unset sam
   CHECK(*p.top_p == Approx(0.95));
   CHECK_THAT(dep::describe_sampling(dep::GenerateSamplingConfig{}, partial),
              Catch::Contains("do_sample false (generation_config.json)") &&
-                 Catch::Contains("temperature 0.800000 (reference default)"));
+                 Catch::Contains("temperature 0.8 (reference default)"));
 }
 
 TEST_CASE("sampling: the config's explicit values win over generation_config.json", "[generate][sampling]") {
