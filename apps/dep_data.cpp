@@ -9,10 +9,14 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <string_view>
 
 #include "dep/core/app.h"
 #include "dep/core/atomic_file.h"
+#include "dep/core/cli.h"
 #include "dep/core/config.h"
+#include "dep/core/output_path.h"
 #include "dep/data/data_config.h"
 #include "dep/data/data_tokenizer.h"
 #include "dep/data/dep_dataset.h"
@@ -24,27 +28,22 @@
 namespace {
 
 struct ConfigOptions {
-  std::string path;
-  std::vector<std::string> sets;
+  dep::ConfigFlags flags;
   bool skip_bad_lines = false;
-  bool dump = false;
 };
 
 void add_config_options(CLI::App& cmd, ConfigOptions& o) {
-  cmd.add_option("--config", o.path, "data config JSON (configs/data.json)");
-  cmd.add_option("--set", o.sets, "override a config key: a.b.c=value (repeatable)");
+  dep::add_config_flags<dep::DataConfig>(cmd, o.flags, "configs/data.json");
   cmd.add_flag("--skip-bad-lines", o.skip_bad_lines, "skip and count malformed rows instead of failing");
-  cmd.add_flag("--dump-config", o.dump, "print the effective config and exit");
 }
 
 // Loads the config; returns false when --dump-config asked only for the dump.
 bool load(const ConfigOptions& o, dep::DataConfig& config) {
-  config = dep::load_config<dep::DataConfig>(o.path, o.sets);
-  if (o.skip_bad_lines) config.data.skip_bad_lines = true;
-  if (o.dump) {
-    std::printf("%s\n", dep::config_to_json(config).dump(2).c_str());
-    return false;
-  }
+  const auto loaded = dep::load_config<dep::DataConfig>(o.flags, [&](dep::DataConfig& c) {
+    if (o.skip_bad_lines) c.data.skip_bad_lines = true;
+  });
+  if (!loaded) return false;
+  config = *loaded;
   return true;
 }
 
@@ -65,8 +64,35 @@ std::vector<const dep::SplitRow*> select_category(const dep::DepData& data, cons
   return rows;
 }
 
+// --out FILE, or "-" for stdout (then no .config.json is written beside it).
+class Output {
+ public:
+  explicit Output(const std::string& path) {
+    if (path != "-") file_ = std::make_unique<dep::AtomicFileWriter>(path);
+  }
+  void write(std::string_view text) {
+    if (file_) {
+      file_->write(text);
+    } else {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    }
+  }
+  void commit() {
+    if (file_) file_->commit();
+    else if (std::fflush(stdout) != 0) dep::fail("<stdout>", "write failed");
+  }
+
+ private:
+  std::unique_ptr<dep::AtomicFileWriter> file_;
+};
+
+void write_config_beside(const std::string& out, const dep::DataConfig& config) {
+  if (out != "-") dep::write_effective_config(out + ".config.json", dep::config_to_json(config));
+}
+
 void require_out(const std::string& out) {
   if (out.empty()) dep::fail("--out", "required (the output path)");
+  dep::check_output_file(out, "--out");
 }
 
 int run_prompts(const ConfigOptions& o, const std::string& split, const std::string& category, const std::string& out) {
@@ -78,7 +104,7 @@ int run_prompts(const ConfigOptions& o, const std::string& split, const std::str
   report(data.report);
   const auto rows = select_category(data, category);
   dep::DepSampleBuilder builder(config, data, dep::encoder_of(tokenizer));
-  dep::AtomicFileWriter writer(out);
+  Output writer(out);
   dep::Progress progress("prompts", static_cast<int64_t>(rows.size()), "samples");
   for (const auto* row : rows) {
     writer.write(dep::DepSampleBuilder::inspection_json(builder.plan(*row)));
@@ -87,7 +113,7 @@ int run_prompts(const ConfigOptions& o, const std::string& split, const std::str
   }
   writer.commit();
   progress.finish();
-  dep::write_effective_config(out + ".config.json", dep::config_to_json(config));
+  write_config_beside(out, config);
   spdlog::info("wrote {} prompts to {}", rows.size(), out);
   return 0;
 }
@@ -98,14 +124,14 @@ int run_split(const ConfigOptions& o, const std::string& split, const std::strin
   require_out(out);
   const auto data = dep::load_dep_data(config, dep::parse_split(split));
   report(data.report);
-  dep::AtomicFileWriter writer(out);
+  Output writer(out);
   for (const auto& r : data.rows) {
     std::string line = dep::user_row_json(r.row);
     // {"category": ..., then the DPL fields}
     writer.write("{\"category\":" + nlohmann::json(r.category).dump() + "," + line.substr(1) + "\n");
   }
   writer.commit();
-  dep::write_effective_config(out + ".config.json", dep::config_to_json(config));
+  write_config_beside(out, config);
   spdlog::info("wrote {} {} rows to {}", data.rows.size(), split, out);
   return 0;
 }
@@ -126,11 +152,9 @@ int run_validate(const ConfigOptions& o) {
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {
-    CLI::App app{"dep-data: DEP splits and prompts from DPL JSONL; synthetic DPL-schema data"};
-    dep::CommonOptions common;
-    dep::add_common_options(app, common);
+    dep::Cli cli("dep-data", "DEP splits and prompts from DPL JSONL; synthetic DPL-schema data");
+    auto& app = cli.app();
     app.require_subcommand(1);
-    app.fallthrough();  // --log-level may follow the subcommand
 
     ConfigOptions options;
     std::string split = "test", category, out;
@@ -138,37 +162,27 @@ int main(int argc, char** argv) {
     add_config_options(*prompts, options);
     prompts->add_option("--split", split, "train, val or test")->capture_default_str();
     prompts->add_option("--category", category, "only this category (split order kept)");
-    prompts->add_option("--out", out, "output JSONL (required unless --dump-config)");
+    prompts->add_option("--out", out, "output JSONL, - for stdout (required unless --dump-config)");
 
     auto* split_cmd = app.add_subcommand("split", "write a DEP split's rows (category + DPL fields) in split order");
     add_config_options(*split_cmd, options);
     split_cmd->add_option("--split", split, "train, val or test")->capture_default_str();
-    split_cmd->add_option("--out", out, "output JSONL (required unless --dump-config)");
+    split_cmd->add_option("--out", out, "output JSONL, - for stdout (required unless --dump-config)");
 
     auto* validate = app.add_subcommand("validate", "read every split and report row counts and problems");
     add_config_options(*validate, options);
 
     dep::SynthConfig synth;
-    std::string synth_config;
-    std::vector<std::string> synth_sets;
+    dep::ConfigFlags synth_flags;
     int64_t users = 0;
     auto* synth_cmd = app.add_subcommand("synth", "write a synthetic DPL-schema dataset");
     synth_cmd->add_option("--out", out, "output directory (required unless --dump-config)");
-    synth_cmd->add_option("--config", synth_config, "synthetic-data config JSON (keys as --dump-config shows)");
-    synth_cmd->add_option("--set", synth_sets, "override a key: key=value (repeatable)");
+    dep::add_config_flags<dep::SynthConfig>(*synth_cmd, synth_flags, "configs/demo/synth.json");
     synth_cmd->add_option("--users", users, "users per category (shorthand for --set users=[N,N,...])");
     synth_cmd->add_option("--items", synth.items, "items per category");
     synth_cmd->add_option("--seed", synth.seed, "random seed");
-    bool synth_dump = false;
-    synth_cmd->add_flag("--dump-config", synth_dump, "print the effective config and exit");
 
-    try {
-      app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-      if (e.get_exit_code() == 0) return app.exit(e);  // --help prints and exits 0
-      throw;
-    }
-    dep::init_logging(common.log_level);
+    cli.parse(argc, argv);
 
     if (*prompts) return run_prompts(options, split, category, out);
     if (*split_cmd) return run_split(options, split, out);
@@ -176,15 +190,15 @@ int main(int argc, char** argv) {
     // synth: flags override the config file; the effective config is written beside the data
     const auto flag_items = synth.items;
     const auto flag_seed = synth.seed;
-    synth = dep::load_config<dep::SynthConfig>(synth_config, synth_sets);
-    if (synth_cmd->count("--items")) synth.items = flag_items;
-    if (synth_cmd->count("--seed")) synth.seed = flag_seed;
-    if (users > 0) synth.users.assign(synth.categories.size(), users);
-    if (synth_dump) {
-      std::printf("%s\n", dep::config_to_json(synth).dump(2).c_str());
-      return 0;
-    }
-    require_out(out);
+    const auto loaded = dep::load_config<dep::SynthConfig>(synth_flags, [&](dep::SynthConfig& c) {
+      if (synth_cmd->count("--items")) c.items = flag_items;
+      if (synth_cmd->count("--seed")) c.seed = flag_seed;
+      if (users > 0) c.users.assign(c.categories.size(), users);
+    });
+    if (!loaded) return 0;
+    synth = *loaded;
+    if (out.empty()) dep::fail("--out", "required (the output directory)");
+    dep::check_output_directory(out, "--out");
     const auto data = dep::generate_synthetic(synth);
     dep::write_synthetic_dpl(data, out);
     dep::write_effective_config((std::filesystem::path(out) / "synth.config.json").string(),

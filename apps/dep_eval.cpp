@@ -1,26 +1,33 @@
 // dep-eval: scores predictions against references per category with ROUGE-1/L, METEOR and
-// BLEU exactly as the paper's Python stack, printing the Markdown table and writing summaries.
+// BLEU exactly as the paper's Python stack, printing the Markdown table (stdout) and writing
+// summaries; progress and logs go to stderr.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <memory>
 
 #include "dep/core/app.h"
+#include "dep/core/cli.h"
+#include "dep/core/output_path.h"
 #include "dep/metrics/bert_scorer.h"
 #include "dep/core/atomic_file.h"
 #include "dep/metrics/bleu.h"
 #include "dep/core/error.h"
 #include "dep/metrics/eval_report.h"
 #include "dep/core/progress.h"
+#include "dep/torch/device.h"
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {
-    CLI::App app{"dep-eval: ROUGE-1/L, METEOR, BLEU and BERTScore per category, matching rouge_score, nltk 3.8, sacreBLEU and bert_score"};
+    dep::Cli cli("dep-eval",
+                 "ROUGE-1/L, METEOR, BLEU and BERTScore per category, matching rouge_score, nltk 3.8, sacreBLEU and "
+                 "bert_score",
+                 dep::torch_runtime);
+    auto& app = cli.app();
     std::vector<std::string> inputs;
     std::vector<std::string> references;
     std::string category, metrics = "rouge,meteor,bleu", summary_path, per_sample_path;
     dep::EvalOptions options;
-    dep::CommonOptions common;
     app.add_option("INPUT", inputs,
                    "JSONL with prediction/reference[/category] (e.g. dep-generate output), or the "
                    "reference code's predictions_{category}.txt (then pass --references)")
@@ -48,9 +55,9 @@ int main(int argc, char** argv) {
     app.add_option("--bertscore-layers", bertscore_layers,
                    "encoder layers to use (-1 = all; the paper: 6 of led-base's 6)")
         ->capture_default_str();
-    dep::add_common_options(app, common);
-    app.parse(argc, argv);
-    dep::init_logging(common.log_level);
+    cli.parse(argc, argv);
+    if (!summary_path.empty()) dep::check_output_file(summary_path, "--summary");
+    if (!per_sample_path.empty()) dep::check_output_file(per_sample_path, "--per-sample");
     options.metrics = dep::MetricSelection::parse(metrics);
     std::unique_ptr<dep::BertScorer> bert;
     if (options.metrics.bertscore) {

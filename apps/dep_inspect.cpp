@@ -6,6 +6,7 @@
 #include <map>
 
 #include "dep/core/app.h"
+#include "dep/core/cli.h"
 #include "dep/core/model_config.h"
 #include "dep/core/safetensors.h"
 
@@ -62,13 +63,10 @@ void inspect_xlmr(const std::string& dir, const dep::SafetensorsCheckpoint& chec
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {
-    CLI::App app{"dep-inspect: describe and validate a Hugging Face model directory (Qwen2 or XLM-RoBERTa)"};
+    dep::Cli cli("dep-inspect", "describe and validate a Hugging Face model directory (Qwen2 or XLM-RoBERTa)");
     std::string model_dir;
-    dep::CommonOptions common;
-    app.add_option("MODEL_DIR", model_dir, "model directory with config.json and safetensors weights")->required();
-    dep::add_common_options(app, common);
-    app.parse(argc, argv);
-    dep::init_logging(common.log_level);
+    cli.app().add_option("MODEL_DIR", model_dir, "model directory with config.json and safetensors weights")->required();
+    cli.parse(argc, argv);
 
     const auto arch = dep::detect_architecture(model_dir);
     const auto checkpoint = dep::SafetensorsCheckpoint::open(model_dir);

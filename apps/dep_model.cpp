@@ -6,10 +6,13 @@
 #include <memory>
 
 #include "dep/core/app.h"
+#include "dep/core/cli.h"
+#include "dep/core/output_path.h"
 #include "dep/embed/embed_file.h"
 #include "dep/core/error.h"
 #include "dep/decoder/engine.h"
 #include "dep/decoder/qwen2.h"
+#include "dep/torch/device.h"
 #include "dep/torch/tensor_io.h"
 
 namespace {
@@ -73,6 +76,7 @@ void register_logits(CLI::App& app) {
   auto* sub = app.add_subcommand("logits", "write logits [B,T,V] F32 for input_ids (+ attention_mask)");
   add_decoder_options(sub, *o);
   sub->callback([o] {
+    dep::check_output_file(o->output, "--output");
     auto model = load_model(*o);
     auto in = read_inputs(o->input);
     torch::NoGradGuard no_grad;
@@ -90,6 +94,7 @@ void register_greedy(CLI::App& app) {
   sub->add_option("--max-new-tokens", *max_new, "tokens to generate per row")->capture_default_str();
   sub->callback([o, max_new] {
     if (*max_new <= 0) dep::fail("--max-new-tokens", "must be positive, got " + std::to_string(*max_new));
+    dep::check_output_file(o->output, "--output");
     auto model = load_model(*o);
     auto in = read_inputs(o->input);
     auto tokens = dep::greedy_continuation(model, in.input_ids, in.attention_mask, *max_new);
@@ -109,6 +114,7 @@ void register_embed(CLI::App& app) {
   sub->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
   sub->add_option("--threads", o->threads, "CPU threads (0 = all)")->capture_default_str();
   sub->callback([o] {
+    dep::check_output_file(o->output, "--output");
     dep::set_torch_threads(o->threads);
     dep::run_embed_file(o->model_dir, o->input, o->output, {o->dtype, o->device});
   });
@@ -118,15 +124,14 @@ void register_embed(CLI::App& app) {
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {
-    CLI::App app{"dep-model: run the Qwen2 decoder (or, with embed, the XLM-R encoder) on safetensors inputs"};
-    dep::CommonOptions common;
-    dep::add_common_options(app, common);
+    dep::Cli cli("dep-model", "run the Qwen2 decoder (or, with embed, the XLM-R encoder) on safetensors inputs",
+                 dep::torch_runtime);
+    auto& app = cli.app();
     app.require_subcommand(1);
-    app.parse_complete_callback([&] { dep::init_logging(common.log_level); });
     register_logits(app);
     register_greedy(app);
     register_embed(app);
-    app.parse(argc, argv);
+    cli.parse(argc, argv);  // runs the chosen subcommand's callback
     return 0;
   });
 }

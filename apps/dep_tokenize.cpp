@@ -10,6 +10,8 @@
 #include <string>
 
 #include "dep/core/app.h"
+#include "dep/core/cli.h"
+#include "dep/core/output_path.h"
 #include "dep/core/error.h"
 #include "dep/text/tokenizer.h"
 
@@ -51,19 +53,18 @@ std::string decode_line(const dep::Tokenizer& tok, const std::string& line, cons
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {
-    CLI::App app{"dep-tokenize: JSONL {\"text\"} -> {\"ids\"} (or back with --decode), one line per line"};
+    dep::Cli cli("dep-tokenize", "JSONL {\"text\"} -> {\"ids\"} (or back with --decode), one line per line");
+    auto& app = cli.app();
     std::string path, write_json;
     bool specials = false, decode = false, skip_special = false;
-    dep::CommonOptions common;
     app.add_option("--tokenizer", path, "tokenizer.json, sentencepiece .model, or model directory")->required();
     app.add_flag("--add-special-tokens", specials, "add the post-processor's specials (<s> ... </s> for XLM-R)");
     app.add_flag("--decode", decode, "read {\"ids\": [...]} lines and write {\"text\": ...}");
     app.add_flag("--skip-special-tokens", skip_special, "with --decode: drop special tokens");
     app.add_option("--write-tokenizer-json", write_json,
                    "write the loaded tokenizer as tokenizer.json (converts a sentencepiece .model) and exit");
-    dep::add_common_options(app, common);
-    app.parse(argc, argv);
-    dep::init_logging(common.log_level);
+    cli.parse(argc, argv);
+    if (!write_json.empty()) dep::check_output_file(write_json, "--write-tokenizer-json");
 
     const auto tok = dep::load_tokenizer(path);
     if (!write_json.empty()) {

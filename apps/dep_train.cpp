@@ -1,48 +1,74 @@
 // dep-train: trains the DEP adapter on a frozen Qwen2 (configs/train.json; docs/training.md).
+// Results on stdout (one JSON line), logs on stderr.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <memory>
 
 #include "dep/core/app.h"
-#include "dep/core/config.h"
+#include "dep/core/cli.h"
 #include "dep/core/error.h"
+#include "dep/core/model_config.h"
+#include "dep/core/output_path.h"
+#include "dep/embed/embedding_store.h"
+#include "dep/torch/device.h"
 #include "dep/train/train_config.h"
 #include "dep/train/trainer.h"
-#include "dep/train/validation_meteor.h"
+#include "dep/validation/validation_meteor.h"
+
+namespace {
+
+// What the inputs' headers can tell before any weight is read: the run directory is writable, the
+// store's width is the adapter's input width, the projectors match the decoder's hidden size.
+void check_inputs(const dep::TrainConfig& config) {
+  if (config.model.dir.empty()) dep::fail("model.dir", "no model directory configured");
+  dep::check_output_directory(config.checkpoint.dir, "checkpoint.dir");
+  const auto llm = dep::Qwen2Config::load(config.model.dir);
+  if (config.adapter.hidden_size != 0 && config.adapter.hidden_size != llm.hidden_size) {
+    dep::fail("adapter.hidden_size", std::to_string(config.adapter.hidden_size) + " but the decoder in " +
+                                         config.model.dir + " has hidden size " + std::to_string(llm.hidden_size));
+  }
+  const auto store = dep::EmbeddingStore::open(config.samples.embeddings);
+  if (store->dim() != config.adapter.embedding_dim) {
+    dep::fail("adapter.embedding_dim", std::to_string(config.adapter.embedding_dim) + " but the embedding store " +
+                                           config.samples.embeddings + " holds " + std::to_string(store->dim()) +
+                                           "-dim embeddings");
+  }
+}
+
+// The tokenizer (read with the data) against the decoder's config.json: without the resize, every
+// token id must have an embedding row.
+void check_vocabulary(const dep::TrainConfig& config, int64_t tokenizer_size) {
+  const auto llm = dep::Qwen2Config::load(config.model.dir);
+  if (!config.model.resize_to_tokenizer && tokenizer_size > llm.vocab_size) {
+    dep::fail("model.resize_to_tokenizer", "false, but the tokenizer has " + std::to_string(tokenizer_size) +
+                                               " tokens and " + config.model.dir + " only " +
+                                               std::to_string(llm.vocab_size) + " embedding rows");
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {
-    CLI::App app{"dep-train: train the DEP adapter (SAE + projectors) on a frozen Qwen2 decoder"};
-    dep::CommonOptions common;
-    dep::add_common_options(app, common);
-    std::string config_path;
-    std::vector<std::string> overrides;
-    bool resume = false, dump_config = false, document = false;
-    app.add_option("--config", config_path, "train config JSON (configs/train.json)");
-    app.add_option("--set", overrides, "override a key: --set optim.lr=2e-5 (repeatable)");
+    dep::Cli cli("dep-train", "train the DEP adapter (SAE + projectors) on a frozen Qwen2 decoder", dep::torch_runtime);
+    auto& app = cli.app();
+    dep::ConfigFlags flags;
+    dep::add_config_flags<dep::TrainConfig>(app, flags, "configs/train.json");
+    bool resume = false;
     app.add_flag("--resume", resume, "continue from checkpoint.dir's latest checkpoint");
-    app.add_flag("--dump-config", dump_config, "print the effective config and exit");
-    app.add_flag("--document-config", document, "print every key with its default and meaning (Markdown) and exit");
-    app.parse(argc, argv);
-    dep::init_logging(common.log_level);
-    if (document) {
-      std::fputs(dep::document_config<dep::TrainConfig>().c_str(), stdout);
-      return dep::kExitOk;
-    }
-    const auto config = dep::load_config<dep::TrainConfig>(config_path, overrides);
-    if (dump_config) {
-      std::printf("%s\n", dep::config_to_json(config).dump(2).c_str());
-      return dep::kExitOk;
-    }
-    if (config.model.dir.empty()) dep::fail("model.dir", "no model directory configured");
+    cli.parse(argc, argv);
+    const auto loaded = dep::load_config<dep::TrainConfig>(flags);
+    if (!loaded) return dep::kExitOk;
+    const auto& config = *loaded;
+    check_inputs(config);
     auto data = dep::load_training_data(config);
+    check_vocabulary(config, data.tokenizer_size);
     // The paper's selection: METEOR of val generations (WordNet and Punkt load before training).
-    std::unique_ptr<dep::ValidationMeteor> meteor;
     dep::TrainHooks hooks;
-    if (config.validation.enabled && config.validation.select_by == "meteor") {
-      meteor = std::make_unique<dep::ValidationMeteor>(config.validation, std::move(data.val_prompts), data.tokenizer);
-      hooks.generation_metric = [&meteor](dep::DepModel& model) { return meteor->evaluate(model).meteor; };
+    if (config.validation.enabled && config.validation.select_by == dep::SelectBy::kMeteor) {
+      hooks.selection = std::make_shared<dep::MeteorValidator>(
+          std::make_shared<const dep::ValidationMeteor>(config.validation, std::move(data.val_prompts), data.tokenizer));
     }
     auto model = dep::build_dep_model(config, data.tokenizer_size);
     dep::Trainer trainer(config, model, data.train, data.val, hooks);

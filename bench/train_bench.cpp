@@ -104,7 +104,6 @@ int main(int argc, char** argv) {
 
     dep::set_torch_threads(threads);
     dep::TrainConfig config;
-    config.model.dtype = dtype;
     config.model.gradient_checkpointing = checkpointing;
     const auto t_load = std::chrono::steady_clock::now();
     auto llm = std::make_shared<dep::Qwen2Model>(dep::Qwen2Model::load(

@@ -51,7 +51,7 @@ step "tiny decoder + embedder (tokenizers learned on the train split) -> $models
 "$bin/dep-make-tiny" models --data "$data" --decoder "$models/decoder-init" --embedder "$models/embedder" --seed 1
 
 step "review embeddings of every user's profile and targets: the test rows hold the longest profiles (dep-embed) -> $out/embeddings"
-"$bin/dep-embed" --config "$cfgs/embed.json" --set "model.threads=$threads"
+"$bin/dep-embed" --config "$cfgs/embed.json" --set "device.threads=$threads"
 
 step "pretrain the tiny decoder on the train split's reviews ($pretrain_steps updates); it stays frozen afterwards"
 # Every review in both prompt formats; DEP-format prompts show 2 earlier reviews and read their
@@ -61,25 +61,25 @@ step "pretrain the tiny decoder on the train split's reviews ($pretrain_steps up
   --embeddings "$out/embeddings"
 
 step "train the DEP adapter on the frozen decoder (dep-train, $epochs epochs) -> $run"
-"$bin/dep-train" --config "$cfgs/train.json" --set "train.epochs=$epochs" --set "model.threads=$threads" \
+"$bin/dep-train" --config "$cfgs/train.json" --set "train.epochs=$epochs" --set "device.threads=$threads" \
   --set "samples.threads=$threads"
 adapter="$run/$(cat "$run/best")/adapter.safetensors"
 echo "best checkpoint by validation loss: $adapter"
 
 step "held-out loss of the test reviews: DEP (adapter), Non-Perso (item-only prompt), DEP prompt without adapter"
-"$bin/dep-make-tiny" heldout-loss --data-config "$cfgs/data.json" --model "$models/decoder" \
+"$bin/dep-make-tiny" heldout-loss --config "$cfgs/data.json" --model "$models/decoder" \
   --adapter "$adapter" --embeddings "$out/embeddings" --out "$out/loss_dep.json" --threads "$threads"
-"$bin/dep-make-tiny" heldout-loss --data-config "$cfgs/data.json" --set prompt.variant=item_only \
+"$bin/dep-make-tiny" heldout-loss --config "$cfgs/data.json" --set prompt.variant=item_only \
   --model "$models/decoder" --out "$out/loss_non_perso.json" --threads "$threads"
 # Ablation: the DEP prompt without the adapter (placeholders read their own, zero, token rows).
-"$bin/dep-make-tiny" heldout-loss --data-config "$cfgs/data.json" --model "$models/decoder" \
+"$bin/dep-make-tiny" heldout-loss --config "$cfgs/data.json" --model "$models/decoder" \
   --out "$out/loss_dep_no_adapter.json" --threads "$threads"
 
 step "generate the test split: DEP, then Non-Perso (dep-generate, T 0.8, top-p 0.95, <= $new_tokens tokens)"
 "$bin/dep-generate" --config "$cfgs/generate.json" --set "model.adapter=$adapter" \
-  --set "sampling.max_new_tokens=$new_tokens" --set "model.threads=$threads" --out "$out/generate/dep"
+  --set "sampling.max_new_tokens=$new_tokens" --set "device.threads=$threads" --out "$out/generate/dep"
 "$bin/dep-generate" --config "$cfgs/generate.json" --set model.adapter=none --set data.prompt.variant=item_only \
-  --set embeddings= --set "sampling.max_new_tokens=$new_tokens" --set "model.threads=$threads" \
+  --set embeddings= --set "sampling.max_new_tokens=$new_tokens" --set "device.threads=$threads" \
   --out "$out/generate/non_perso"
 
 step "evaluate (dep-eval: METEOR, ROUGE, BLEU per category)"

@@ -8,6 +8,8 @@
 
 #include "dep/core/app.h"
 #include "dep/core/atomic_file.h"
+#include "dep/core/cli.h"
+#include "dep/core/output_path.h"
 #include "dep/demo/bpe_trainer.h"
 #include "dep/core/config.h"
 #include "dep/data/data_config.h"
@@ -21,6 +23,7 @@
 #include "dep/demo/lm_pretrain.h"
 #include "dep/decoder/qwen2.h"
 #include "dep/data/sample_builder.h"
+#include "dep/torch/device.h"
 #include "dep/torch/tensor_io.h"
 #include "dep/demo/tiny_corpus.h"
 #include "dep/demo/tiny_models.h"
@@ -36,10 +39,9 @@ dep::DepData load_train_split(const std::string& root, const std::vector<std::st
 
 // `heldout-loss`: builds the split's training-form samples (prompt + review + <|im_end|>) with the
 // data pipeline and scores them with the frozen decoder, with the adapter's soft prompts when given.
-nlohmann::ordered_json heldout_loss(const std::string& data_config, const std::vector<std::string>& sets,
-                                    const std::string& split_name, const std::string& model_dir,
-                                    const std::string& adapter, const std::string& embeddings) {
-  const auto config = dep::load_config<dep::DataConfig>(data_config, sets);
+nlohmann::ordered_json heldout_loss(const dep::DataConfig& config, const std::string& split_name,
+                                    const std::string& model_dir, const std::string& adapter,
+                                    const std::string& embeddings) {
   const auto data = dep::load_dep_data(config, dep::parse_split(split_name));
   const auto tokenizer = dep::load_dep_tokenizer(config.tokenizer.empty() ? model_dir : config.tokenizer);
   std::unique_ptr<dep::EmbeddingStore> store;
@@ -73,9 +75,9 @@ nlohmann::ordered_json heldout_loss(const std::string& data_config, const std::v
 
 int main(int argc, char** argv) {
   return dep::run_main([&] {
-    CLI::App app{"dep-make-tiny: tiny decoder/embedder directories and decoder pretraining for the demo"};
-    dep::CommonOptions common;
-    dep::add_common_options(app, common);
+    dep::Cli cli("dep-make-tiny", "tiny decoder/embedder directories and decoder pretraining for the demo",
+                 dep::torch_runtime);
+    auto& app = cli.app();
     app.require_subcommand(1);
     std::string data_root, decoder_dir, embedder_dir, model_dir, out_dir;
     std::vector<std::string> categories;
@@ -121,11 +123,10 @@ int main(int argc, char** argv) {
                     "review embedding store (dep-embed): DEP-format examples read the history reviews' embeddings "
                     "at [HIS_TOKEN_i] through a trained linear map, so the decoder learns to read the writer there");
 
-    std::string data_config, split = "test", adapter, embeddings, out_json;
-    std::vector<std::string> sets;
+    std::string split = "test", adapter, embeddings, out_json;
+    dep::ConfigFlags data_flags;
     auto* loss = app.add_subcommand("heldout-loss", "token-mean CE of a split's reviews under the frozen decoder (+ adapter)");
-    loss->add_option("--data-config", data_config, "data pipeline config JSON")->required();
-    loss->add_option("--set", sets, "override a data config key: a.b=value (repeatable)");
+    dep::add_config_flags<dep::DataConfig>(*loss, data_flags, "configs/demo/data.json");
     loss->add_option("--split", split, "train, val or test")->capture_default_str();
     loss->add_option("--model", model_dir, "decoder directory")->required();
     loss->add_option("--adapter", adapter, "DEP adapter safetensors (omit for the decoder alone)");
@@ -142,8 +143,7 @@ int main(int argc, char** argv) {
     summary->add_option("--out", summary_out, "summary JSON to write")->required();
     summary->add_option("--wall-seconds", wall, "the pipeline's wall time, recorded in the summary");
 
-    CLI11_PARSE(app, argc, argv);
-    dep::init_logging(common.log_level);
+    cli.parse(argc, argv);
 
     if (models->parsed()) {
       const auto train = load_train_split(data_root, categories);
@@ -178,7 +178,10 @@ int main(int argc, char** argv) {
     }
     dep::set_torch_threads(static_cast<int>(threads));
     if (loss->parsed()) {
-      const auto result = heldout_loss(data_config, sets, split, model_dir, adapter, embeddings);
+      const auto config = dep::load_config<dep::DataConfig>(data_flags);
+      if (!config) return 0;
+      if (!out_json.empty()) dep::check_output_file(out_json, "--out");
+      const auto result = heldout_loss(*config, split, model_dir, adapter, embeddings);
       if (!out_json.empty()) dep::write_file_atomic(out_json, result.dump(2) + "\n");
       std::printf("%s\n", result.dump().c_str());
       return 0;

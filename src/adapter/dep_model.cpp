@@ -38,7 +38,7 @@ void DepAdapterImpl::initialize() {
     auto& p = item.value();
     if (p.dim() == 1) {
       p.zero_();
-    } else if (config_.init == "xavier") {
+    } else if (config_.init == AdapterInit::kXavier) {
       torch::nn::init::xavier_uniform_(p);
     } else {
       p.normal_(0.0, config_.init_std);

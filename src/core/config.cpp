@@ -202,16 +202,18 @@ void Reader::read_value(const nlohmann::json& v, std::vector<double>& out, const
   }
 }
 
+std::string not_one_of(const std::string& value, const std::vector<std::string>& choices) {
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  const std::string hint = closest_match(value, choices);
+  return "'" + value + "' is not one of " + list + (hint.empty() ? std::string() : " (did you mean '" + hint + "'?)");
+}
+
 void Reader::choice(const char* key, std::string& member, const std::vector<std::string>& choices,
                     const char* help) {
   (*this)(key, member, help);
   if (std::find(choices.begin(), choices.end(), member) == choices.end()) {
-    std::string list;
-    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
-    std::string hint = closest_match(member, choices);
-    fail_at(source_, join_path(prefix_, key),
-            "'" + member + "' is not one of " + list +
-                (hint.empty() ? std::string() : " (did you mean '" + hint + "'?)"));
+    fail_at(source_, join_path(prefix_, key), not_one_of(member, choices));
   }
 }
 

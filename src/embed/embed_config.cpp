@@ -5,18 +5,22 @@
 
 namespace dep {
 
+void EmbedStoreConfig::validate(const std::string& source) const {
+  if (input.format == EmbedInputFormat::kDpl && !input.paths.empty() && input.categories.size() != input.paths.size()) {
+    fail(source + ": input.categories", "dpl input needs one category per path (" +
+                                            std::to_string(input.paths.size()) + " paths, " +
+                                            std::to_string(input.categories.size()) + " categories)");
+  }
+  if (input.format == EmbedInputFormat::kKeyedText && !input.categories.empty()) {
+    fail(source + ": input.categories", "only used with format \"dpl\"");
+  }
+}
+
 void validate_embed_config(const EmbedStoreConfig& config, const std::string& source) {
   if (config.model.dir.empty()) fail(source + ": model.dir", "required: the XLM-RoBERTa model directory");
   if (config.output_dir.empty()) fail(source + ": output_dir", "required: where the store is written");
   if (config.input.paths.empty()) fail(source + ": input.paths", "required: at least one input JSONL file");
-  if (config.input.format == "dpl" && config.input.categories.size() != config.input.paths.size()) {
-    fail(source + ": input.categories", "dpl input needs one category per path (" +
-                                            std::to_string(config.input.paths.size()) + " paths, " +
-                                            std::to_string(config.input.categories.size()) + " categories)");
-  }
-  if (config.input.format == "keyed_text" && !config.input.categories.empty()) {
-    fail(source + ": input.categories", "only used with format \"dpl\"");
-  }
+  config.validate(source);
 }
 
 }  // namespace dep

@@ -13,6 +13,7 @@
 #include "dep/core/error.h"
 #include "dep/core/interrupt.h"
 #include "dep/core/progress.h"
+#include "dep/torch/device.h"
 #include "dep/torch/tensor_io.h"
 #include "dep/embed/text_embedder.h"
 #include "dep/embed/xlmr.h"
@@ -165,7 +166,7 @@ StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, cons
 StoreBuildReport run_embed_store(const EmbedStoreConfig& config) {
   validate_embed_config(config, "config");
   std::vector<KeyedText> items;
-  if (config.input.format == "keyed_text") {
+  if (config.input.format == EmbedInputFormat::kKeyedText) {
     for (const auto& path : config.input.paths) {
       auto part = read_keyed_text_jsonl(path);
       items.insert(items.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
@@ -179,10 +180,10 @@ StoreBuildReport run_embed_store(const EmbedStoreConfig& config) {
     }
   }
 
-  set_torch_threads(config.model.threads);
+  set_torch_threads(static_cast<int>(config.device.threads));
   XlmrLoadOptions load;
-  load.dtype = parse_compute_dtype(config.model.dtype, "model.dtype");
-  load.device = parse_device(config.model.device, "model.device");
+  load.dtype = torch_dtype(config.device);
+  load.device = torch_device(config.device, "device.device");
   const XlmrEncoder encoder = XlmrEncoder::load(config.model.dir, load);
   const TextEmbedder embedder(encoder,
                               load_xlmr_tokenizer(config.model.tokenizer.empty() ? config.model.dir : config.model.tokenizer),
@@ -193,7 +194,7 @@ StoreBuildReport run_embed_store(const EmbedStoreConfig& config) {
                                              : config.model.name;
   if (settings.model.empty()) settings.model = fs::path(config.model.dir).lexically_normal().parent_path().filename().string();
   settings.max_length = embedder.batching().max_length;
-  settings.dtype = config.model.dtype;
+  settings.dtype = enum_name(compute_dtype_names(), config.device.resolved_dtype());
 
   fs::create_directories(config.output_dir);
   write_effective_config((fs::path(config.output_dir) / "embed_config.json").string(), config_to_json(config));

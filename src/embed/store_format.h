@@ -10,6 +10,7 @@
 
 #include "dep/embed/embedding_store.h"
 #include "dep/core/error.h"
+#include "dep/core/hash.h"
 
 namespace dep {
 
@@ -27,20 +28,9 @@ inline std::string store_shard_name(size_t shard) {
 // FNV-1a 64 over each text's length and bytes: a rerun reuses a shard only for the same texts.
 template <class It>
 std::string texts_hash(It begin, It end) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](const void* data, size_t n) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  };
-  for (It it = begin; it != end; ++it) {
-    const std::string& text = **it;
-    const uint64_t size = text.size();
-    mix(&size, sizeof(size));
-    mix(text.data(), text.size());
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+  Fnv1a hash;
+  for (It it = begin; it != end; ++it) hash.add(**it);
+  return hash.hex();
 }
 
 inline std::map<std::string, std::string> store_settings_metadata(const StoreSettings& s) {

@@ -11,6 +11,7 @@
 #include "dep/data/data_tokenizer.h"
 #include "dep/data/dep_tokens.h"
 #include "dep/core/error.h"
+#include "dep/torch/device.h"
 #include "dep/torch/tensor_io.h"
 #include "hashing.h"
 #include "dep/core/log.h"
@@ -125,7 +126,7 @@ GenerationModel load_decoder_only(const GenerateModelConfig& config, const Safet
   out.adapter_hash = kNoAdapter;
   out.tokenizer_source = config.tokenizer.empty() ? config.dir : config.tokenizer;
   out.tokenizer = std::make_shared<BpeTokenizer>(BpeTokenizer::load(out.tokenizer_source));
-  if (config.add_dep_tokens == "always" && out.tokenizer->token_to_id(dep_special_tokens().front()) < 0) {
+  if (config.add_dep_tokens == AddDepTokens::kAlways && out.tokenizer->token_to_id(dep_special_tokens().front()) < 0) {
     out.tokenizer->add_special_tokens(dep_special_tokens());
   }
   out.llm = std::make_shared<Qwen2Model>(Qwen2Model::load(config.dir, dtype, device));
@@ -203,7 +204,7 @@ AdapterConfig infer_adapter_config(const SafetensorsCheckpoint& checkpoint) {
   auto projector_in = shape_of(checkpoint, "align_mlp_his.0.weight");
   if (projector_in.size() != 2) projector_in = shape_of(checkpoint, "align_mlp_diff.0.weight");
   if (!any_sae) {  // no autoencoder at all: the `none` ablation, embeddings straight into the projectors
-    config.variant = "none";
+    config.variant = AutoencoderVariant::kNone;
     if (projector_in.size() == 2) config.embedding_dim = projector_in[1];
   } else if (encoder.size() == 2) {
     config.latent_dim = encoder[0];
@@ -220,12 +221,12 @@ AdapterConfig infer_adapter_config(const SafetensorsCheckpoint& checkpoint) {
   return config;
 }
 
-GenerationModel load_generation_model(const GenerateModelConfig& config) {
+GenerationModel load_generation_model(const GenerateModelConfig& config, const DeviceConfig& device_config) {
   if (config.dir.empty()) fail("model.dir", "no model directory configured");
   if (!std::filesystem::is_directory(config.dir)) fail(config.dir, "model.dir is not a directory");
-  const torch::Device device = parse_device(config.device, "model.device");
-  const torch::ScalarType dtype = resolve_generation_dtype(config.dtype, device);
-  if (device.is_cpu()) set_torch_threads(config.threads);
+  const torch::Device device = torch_device(device_config, "device.device");
+  const torch::ScalarType dtype = torch_dtype(device_config);
+  if (device.is_cpu()) set_torch_threads(static_cast<int>(device_config.threads));
 
   GenerationModel out;
   const auto model_weights = SafetensorsCheckpoint::open(config.dir);
@@ -251,8 +252,8 @@ GenerationModel load_generation_model(const GenerateModelConfig& config) {
 
   // Tokenizer before the decoder: it decides the vocabulary the base model is resized to.
   out.tokenizer_source = config.tokenizer.empty() ? config.dir : config.tokenizer;
-  const bool allow_add = config.add_dep_tokens == "always" ||
-                         (config.add_dep_tokens == "auto" && out.layout == CheckpointLayout::kBaseWithAdapter);
+  const bool allow_add = config.add_dep_tokens == AddDepTokens::kAlways ||
+                         (config.add_dep_tokens == AddDepTokens::kAuto && out.layout == CheckpointLayout::kBaseWithAdapter);
   out.tokenizer = load_tokenizer(out.tokenizer_source, config.dir, allow_add);
 
   // Adapter shape checks need only the decoder's config, so they fail before the weights load.
@@ -317,7 +318,7 @@ GenerationModel load_generation_model(const GenerateModelConfig& config) {
   log::info(std::string("loaded ") + checkpoint_layout_name(out.layout) + " checkpoint: decoder " + config.dir +
                      " (" + std::to_string(llm_config.num_hidden_layers) + " layers, hidden " +
                      std::to_string(llm_config.hidden_size) + ", vocab " + std::to_string(out.llm->config().vocab_size) +
-                     "), adapter " + out.adapter_source + " (" + adapter_config.variant + "), tokenizer " +
+                     "), adapter " + out.adapter_source + " (" + enum_name(autoencoder_variant_names(), adapter_config.variant) + "), tokenizer " +
                      out.tokenizer_source);
   return out;
 }

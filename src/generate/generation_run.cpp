@@ -70,7 +70,7 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   }
   fs::create_directories(config.output.dir);
 
-  const GenerationModel model = load_generation_model(config.model);
+  const GenerationModel model = load_generation_model(config.model, config.device);
   // Unset sampling fields and stop ids come from the model: the header and the effective config
   // record the values the run decodes with.
   log::info(describe_sampling(config.sampling, model));

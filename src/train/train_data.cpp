@@ -40,7 +40,7 @@ TrainingData load_training_data(const TrainConfig& config) {
     const auto rows = first_rows(data.rows, config.samples.max_val);
     out.val = build_samples(builder, rows, /*training=*/true, threads);
     log::info("val: " + std::to_string(out.val.size()) + " samples");
-    if (config.validation.select_by == "meteor") {
+    if (config.validation.select_by == SelectBy::kMeteor) {
       out.val_prompts = build_samples(builder, first_rows(rows, config.validation.generation_samples),
                                       /*training=*/false, threads);
       log::info("val (generation, METEOR): " + std::to_string(out.val_prompts.size()) + " samples");

@@ -17,7 +17,7 @@ std::vector<std::string> names_of(const dep::DepAdapterImpl& adapter) {
   return out;
 }
 
-dep::AdapterConfig small_config(const std::string& variant = "sae") {
+dep::AdapterConfig small_config(dep::AutoencoderVariant variant = dep::AutoencoderVariant::kSae) {
   dep::AdapterConfig c;
   c.variant = variant;
   c.embedding_dim = 6;
@@ -49,13 +49,13 @@ TEST_CASE("the adapter has the reference parameter names and 30,424,576 paramete
 }
 
 TEST_CASE("the none variant feeds raw embeddings to the projectors and has no SAE", "[adapter]") {
-  dep::DepAdapter none(small_config("none"), 8);
+  dep::DepAdapter none(small_config(dep::AutoencoderVariant::kNone), 8);
   CHECK(!none->sae);
   CHECK(names_of(*none).size() == 8);
   CHECK(none->align_mlp_his->in->weight.size(1) == 6);
   // 2 × (6·8 + 8 + 8·8 + 8)
   CHECK(none->trainable_parameter_count() == 2 * (6 * 8 + 8 + 8 * 8 + 8));
-  dep::DepAdapter ae(small_config("ae"), 8);
+  dep::DepAdapter ae(small_config(dep::AutoencoderVariant::kAe), 8);
   CHECK(ae->sae);
   auto out = none->forward(torch::randn({2, 6, 6}));
   CHECK(!out.code.defined());
@@ -89,7 +89,7 @@ TEST_CASE("Xavier-uniform init (paper) and N(0, 0.02) init (HF default) with zer
     // Uniform on [-b, b] has std b/√3.
     CHECK(t.std().item<double>() == Approx(bound / std::sqrt(3.0)).epsilon(0.05));
   }
-  c.init = "normal";
+  c.init = dep::AdapterInit::kNormal;
   dep::DepAdapter normal(c, 192);
   for (const auto& [name, t] : dep::adapter_tensors(*normal)) {
     INFO(name);
@@ -125,14 +125,14 @@ TEST_CASE("the SAE is Linear+exact GELU twice and the code feeds the projectors"
 TEST_CASE("his-only and diff-only adapters project and autoencode one stream", "[adapter]") {
   torch::manual_seed(3);
   auto c = small_config();
-  c.inject = "his";
+  c.inject = dep::InjectedStreams::kHis;
   dep::DepAdapter his(c, 8);
   auto x = torch::randn({1, 6, 6});
   auto out = his->forward(x);
   CHECK(out.his.defined());
   CHECK(!out.diff.defined());
   CHECK(torch::equal(out.sae_input, x.narrow(1, 0, 3)));
-  c.inject = "diff";
+  c.inject = dep::InjectedStreams::kDiff;
   dep::DepAdapter diff(c, 8);
   auto out_d = diff->forward(x);
   CHECK(!out_d.his.defined());
@@ -240,14 +240,14 @@ TEST_CASE("next-token targets shift labels by one like HF", "[adapter]") {
 TEST_CASE("adapter files round-trip with their config and reject mismatches by name", "[adapter]") {
   torch::manual_seed(4);
   auto c = small_config();
-  c.init = "normal";
+  c.init = dep::AdapterInit::kNormal;
   dep::DepAdapter a(c, 8);
   const std::string dir = dep::test::scratch_dir("adapter_io");
   const std::string path = dir + "/adapter.safetensors";
   dep::save_adapter(path, *a);
   auto back_config = dep::read_adapter_config(path);
   CHECK(back_config.hidden_size == 8);
-  CHECK(back_config.init == "normal");
+  CHECK(back_config.init == dep::AdapterInit::kNormal);
   CHECK(back_config.latent_dim == 4);
   dep::DepAdapter b(back_config, 8);
   dep::load_adapter_weights(path, *b);
@@ -258,6 +258,6 @@ TEST_CASE("adapter files round-trip with their config and reject mismatches by n
   dep::DepAdapter c5(wider, 8);
   CHECK_THROWS_WITH(dep::load_adapter_weights(path, *c5),
                     Catch::Contains("sae.encoder.0.weight: expected [5, 6], found [4, 6]"));
-  dep::DepAdapter none(small_config("none"), 8);
+  dep::DepAdapter none(small_config(dep::AutoencoderVariant::kNone), 8);
   CHECK_THROWS_WITH(dep::load_adapter_weights(path, *none), Catch::Contains("sae.decoder.0.bias: not a parameter"));
 }

@@ -24,7 +24,8 @@ std::string write_config(const std::string& dir, const std::string& model, const
                          const std::string& out) {
   const std::string path = dir + "/" + fs::path(out).filename().string() + ".json";
   std::ofstream(path) << nlohmann::json{{"input", {{"paths", {input}}}},
-                                        {"model", {{"dir", model}, {"name", "tiny-bge"}, {"threads", 1}}},
+                                        {"device", {{"threads", 1}}},
+                                        {"model", {{"dir", model}, {"name", "tiny-bge"}}},
                                         {"output_dir", out},
                                         {"shard_size", 8},
                                         {"max_batch_size", 8}}

@@ -96,7 +96,7 @@ TEST_CASE("a store made with other settings is refused at load and at rebuild", 
   CHECK_THROWS_WITH(dep::EmbeddingStore::open(dir + "/store", {"", 0, "bf16"}), Catch::Contains("dtype fp32"));
   CHECK_NOTHROW(dep::EmbeddingStore::open(dir + "/store", {"tiny-bge", 128, "fp32"}));
 
-  config.model.dtype = "bf16";
+  config.device.dtype = dep::ComputeDtype::kBf16;
   CHECK_THROWS_WITH(dep::run_embed_store(config), Catch::Contains("this run uses"));
   CHECK_THROWS_WITH(dep::EmbeddingStore::open(dir + "/missing"), Catch::Contains("no index.json"));
 }
@@ -164,7 +164,7 @@ TEST_CASE("DPL test splits embed each user's profile oldest first, then the targ
   const std::string model = dep::test::make_store_test_model(dir + "/model");
   dep::EmbedStoreConfig config;
   config.model.dir = model;
-  config.input.format = "dpl";
+  config.input.format = dep::EmbedInputFormat::kDpl;
   config.input.paths = {dep::test::fixture("dep-data/Books/test.jsonl"), dep::test::fixture("dep-data/CDs_and_Vinyl/test.jsonl")};
   config.input.categories = {"Books", "CDs_and_Vinyl"};
   config.output_dir = dir + "/store";
@@ -189,7 +189,7 @@ TEST_CASE("dep-embed parses the example config, applies --set and dumps the effe
 
   const std::string binary = dep::test::binary("dep-embed");
   REQUIRE(std::filesystem::exists(binary));
-  const std::string dump = binary + " --config " DEP_SOURCE_DIR "/configs/embed.json --set model.dtype=bf16 --dump-config";
+  const std::string dump = binary + " --config " DEP_SOURCE_DIR "/configs/embed.json --set device.dtype=bf16 --dump-config";
   std::string out;
   if (FILE* pipe = popen(dump.c_str(), "r")) {
     char buffer[4096];
@@ -197,10 +197,10 @@ TEST_CASE("dep-embed parses the example config, applies --set and dumps the effe
     CHECK(pclose(pipe) == 0);
   }
   const auto effective = nlohmann::json::parse(out);
-  CHECK(effective["model"]["dtype"] == "bf16");
+  CHECK(effective["device"]["dtype"] == "bf16");
   CHECK(effective["model"]["name"] == "BAAI/bge-m3");
 
-  const std::string bad = binary + " --config " DEP_SOURCE_DIR "/configs/embed.json --set model.dtyp=bf16 --dump-config 2>&1";
+  const std::string bad = binary + " --config " DEP_SOURCE_DIR "/configs/embed.json --set device.dtyp=bf16 --dump-config 2>&1";
   std::string err;
   FILE* pipe = popen(bad.c_str(), "r");
   REQUIRE(pipe != nullptr);

@@ -240,7 +240,7 @@ TEST_CASE("generate: bad checkpoints give one clear error each", "[generate]") {
                                   {"rstrip", false}, {"normalized", false}, {"special", true}});
   dep::write_file_atomic(small, json.dump());
   config.model.tokenizer = small;
-  config.model.add_dep_tokens = "always";
+  config.model.add_dep_tokens = dep::AddDepTokens::kAlways;
   message = error_of([&] { dep::load_generation_model(config.model); });
   CHECK_THAT(message, Catch::Contains("tokenizer without the DEP tokens at their reference ids"));
   CHECK_THAT(message, Catch::Contains("[HIS_TOKEN_0]: id 151666"));

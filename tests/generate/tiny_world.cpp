@@ -123,7 +123,7 @@ GenerateConfig TinyWorld::config(const std::string& out, bool full_model) const 
   c.data.data.root = data_dir;
   c.data.data.categories = {"Books", "Movies_and_TV", "CDs_and_Vinyl"};
   c.data.history.max_length = 1024;  // keeps prefills short; the length control still applies
-  c.model.threads = 1;  // tiny ops: OpenMP hand-offs and spin-waits cost more than they save
+  c.device.threads = 1;  // tiny ops: OpenMP hand-offs and spin-waits cost more than they save
   c.embeddings = embeddings;
   c.sampling.max_new_tokens = 10;
   c.sampling.seed = 1234;

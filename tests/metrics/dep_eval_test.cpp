@@ -140,3 +140,29 @@ TEST_CASE("dep-eval rejects bad input with exit code 2 and the line number", "[m
   r = run("\"" + dir + "/predictions_x.txt\"", dir);
   CHECK(r.exit_code == 2);
 }
+
+TEST_CASE("dep-eval: the table alone on stdout, logs and progress on stderr", "[metrics][dep-eval]") {
+  const auto dir = dep::test::scratch_dir("dep-eval-streams");
+  write(dir + "/ok.jsonl", "{\"prediction\": \"a good book\", \"reference\": \"a fine book\"}\n");
+  const std::string cmd = "\"" + dep::test::binary("dep-eval") + "\" \"" + dir + "/ok.jsonl\" --category Books " +
+                          "--log-level debug > \"" + dir + "/stdout.txt\" 2> \"" + dir + "/stderr.txt\"";
+  const int status = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  std::ifstream in(dir + "/stdout.txt");
+  std::stringstream out;
+  out << in.rdbuf();
+  // Markdown table, blank line, BLEU signature: nothing else.
+  CHECK(out.str().rfind("| Category", 0) == 0);
+  CHECK(out.str().find("| Books | 1 |") != std::string::npos);
+  CHECK(out.str().find("[debug]") == std::string::npos);
+  CHECK(out.str().find("[info]") == std::string::npos);
+
+  // A summary path under a file is bad input naming it, before any scoring.
+  auto r = run("\"" + dir + "/ok.jsonl\" --summary \"" + dir + "/ok.jsonl/summary.json\"", dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--summary") != std::string::npos);
+  r = run("--help", dir);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("Usage: dep-eval") != std::string::npos);
+}

@@ -60,3 +60,41 @@ TEST_CASE("dep-train --document-config lists every key", "[train][app]") {
   CHECK(r.output.find("`loss.sae_term_over_window`") != std::string::npos);
   CHECK(r.output.find("`checkpoint.every_steps`") != std::string::npos);
 }
+
+TEST_CASE("dep-train --help prints the usage on stdout and exits 0", "[train][app]") {
+  for (const char* flag : {"--help", "-h"}) {
+    auto r = run(flag);
+    CHECK(r.code == 0);
+    CHECK(r.output.find("Usage: dep-train") != std::string::npos);
+    CHECK(r.output.find("--document-config") != std::string::npos);
+  }
+  auto r = run("--version");
+  CHECK(r.code == 0);
+  CHECK(r.output.find("CUDA available") != std::string::npos);
+}
+
+TEST_CASE("dep-train --dump-config validates as a run: fp8, tpu and k > slots are exit 2", "[train][app]") {
+  auto r = run("--config configs/train.json --set device.dtype=fp8 --dump-config");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("device.dtype: 'fp8' is not one of auto, fp32, bf16, fp16") != std::string::npos);
+  r = run("--config configs/train.json --set device.device=tpu --dump-config");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("device.device: unknown device 'tpu'") != std::string::npos);
+  r = run("--config configs/train.json --set data.embeddings.slots=4 --dump-config");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("data.history.k") != std::string::npos);
+  r = run("--config configs/train.json --set validation.select_by=bleu --dump-config");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("'bleu' is not one of loss, meteor") != std::string::npos);
+}
+
+TEST_CASE("dep-train: a run directory that is a file is exit 2 naming it", "[train][app]") {
+  const std::string dir = dep::test::scratch_dir("train_app_out");
+  const std::string file = dir + "/a_file";
+  std::FILE* f = std::fopen(file.c_str(), "w");
+  REQUIRE(f);
+  std::fclose(f);
+  auto r = run("--config configs/train.json --set model.dir=" DEP_SOURCE_DIR " --set checkpoint.dir=" + file);
+  CHECK(r.code == 2);
+  CHECK(r.output.find("checkpoint.dir: '" + file + "' exists and is not a directory") != std::string::npos);
+}

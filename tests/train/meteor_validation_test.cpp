@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -25,7 +26,7 @@
 #include "dep/torch/tensor_io.h"
 #include "dep/train/train_config.h"
 #include "dep/train/trainer.h"
-#include "dep/train/validation_meteor.h"
+#include "dep/validation/validation_meteor.h"
 #include "test_paths.h"
 #include "tiny_qwen2.h"
 
@@ -67,8 +68,8 @@ TinyTrainWorld build_world() {
 
   dep::TrainConfig& c = w.config;
   c.model.dir = model_dir;
-  c.model.dtype = "fp32";
-  c.model.threads = 1;  // tiny ops: OpenMP hand-offs cost more than they save
+  c.device.dtype = dep::ComputeDtype::kFp32;
+  c.device.threads = 1;  // tiny ops: OpenMP hand-offs cost more than they save
   c.data.data.root = data_dir;
   c.data.data.categories = synth.categories;
   c.data.splits.val_size = 2;
@@ -84,7 +85,7 @@ TinyTrainWorld build_world() {
   c.train.grad_accumulation = 2;
   c.train.seed = 3;
   c.log.every_steps = 1;
-  c.validation.select_by = "meteor";
+  c.validation.select_by = dep::SelectBy::kMeteor;
   c.validation.sampling.do_sample = false;
   c.validation.sampling.max_new_tokens = 12;
   c.validation.max_batch = 2;
@@ -232,18 +233,35 @@ TEST_CASE("dep-train runs with validation.select_by = meteor", "[train][meteor][
   config.train.epochs = 1;
   const std::string config_path = config.checkpoint.dir + "-train.json";
   dep::write_file_atomic(config_path, dep::config_to_json(config).dump(2));
-  const std::string command = dep::test::binary("dep-train") + " --config " + config_path + " 2>&1";
+  // Logs on stderr, the result on stdout: one JSON line that a pipe can read.
+  const std::string log_path = config.checkpoint.dir + "-stderr.log";
+  const std::string command = dep::test::binary("dep-train") + " --config " + config_path + " 2>" + log_path;
   std::FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe);
   std::string output;
   char buffer[4096];
   for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
   const int status = pclose(pipe);
-  INFO(output);
+  const std::string log = dep::read_file(log_path);
+  INFO(log);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  CHECK_THAT(output, Catch::Contains("validation METEOR"));
+  CHECK_THAT(log, Catch::Contains("validation METEOR"));
+  REQUIRE(std::count(output.begin(), output.end(), '\n') == 1);
+  const auto result = nlohmann::json::parse(output);
+  CHECK(result["run_dir"] == config.checkpoint.dir);
+  CHECK(result["updates"].get<int64_t>() > 0);
   CHECK(fs::exists(config.checkpoint.dir + "/best"));
+  // An adapter as wide as the store is checked before any weight loads: exit 2, nothing written.
+  const std::string wide = dep::test::binary("dep-train") + " --config " + config_path + " --set checkpoint.dir=" +
+                           config.checkpoint.dir + "-wide --set adapter.embedding_dim=7 2>&1";
+  pipe = popen(wide.c_str(), "r");
+  REQUIRE(pipe);
+  output.clear();
+  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+  CHECK(WEXITSTATUS(pclose(pipe)) == 2);
+  CHECK_THAT(output, Catch::Contains("adapter.embedding_dim: 7 but the embedding store"));
+  CHECK_FALSE(fs::exists(config.checkpoint.dir + "-wide"));
   // A WordNet directory that does not exist stops dep-train before it trains, naming it.
   const std::string bad = dep::test::binary("dep-train") + " --config " + config_path +
                           " --set checkpoint.dir=" + config.checkpoint.dir + "-bad" +

@@ -6,12 +6,16 @@
 #include <filesystem>
 #include <functional>
 #include <fstream>
+#include <chrono>
+#include <map>
 #include <memory>
+#include <thread>
 
 #include "dep/core/error.h"
 #include "dep/core/interrupt.h"
 #include "dep/decoder/qwen2.h"
 #include "dep/train/train_config.h"
+#include "dep/train/checkpointer.h"
 #include "dep/train/trainer.h"
 #include "test_paths.h"
 
@@ -60,7 +64,7 @@ std::vector<dep::DepSample> synthetic_samples(int count, uint64_t seed) {
 
 dep::TrainConfig tiny_config(const std::string& run_dir) {
   dep::TrainConfig c;
-  c.model.dtype = "fp32";
+  c.device.dtype = dep::ComputeDtype::kFp32;
   c.adapter.embedding_dim = 24;
   c.adapter.latent_dim = 12;
   c.optim.lr = 3e-3;
@@ -226,7 +230,7 @@ TEST_CASE("train configs: every key validated, did-you-mean, dump round-trip", "
   auto c = parse(R"({"optim": {"lr": 2e-5}, "train": {"grad_accumulation": 8}, "adapter": {"variant": "ae"}})");
   CHECK(c.optim.lr == 2e-5);
   CHECK(c.train.grad_accumulation == 8);
-  CHECK(c.adapter.variant == "ae");
+  CHECK(c.adapter.variant == dep::AutoencoderVariant::kAe);
   // Defaults are the reference run's.
   dep::TrainConfig d;
   CHECK(d.optim.lr == 1e-5);
@@ -240,14 +244,14 @@ TEST_CASE("train configs: every key validated, did-you-mean, dump round-trip", "
   CHECK(d.loss.lambda == 100.0);
   CHECK(d.loss.gamma == 1e-3);
   CHECK(d.loss.rho == 0.05);
-  CHECK(d.loss.sae_term_over_window == "sum");
-  CHECK(d.adapter.init == "xavier");
+  CHECK(d.loss.sae_term_over_window == dep::WindowReduction::kSum);
+  CHECK(d.adapter.init == dep::AdapterInit::kXavier);
   CHECK_THROWS_WITH(parse(R"({"optim": {"lrate": 1}})"), Catch::Contains("optim.lrate: unknown key (did you mean 'optim.lr'?)"));
   CHECK_THROWS_WITH(parse(R"({"adapter": {"variant": "sea"}})"), Catch::Contains("adapter.variant") && Catch::Contains("did you mean 'sae'"));
   CHECK_THROWS_WITH(parse(R"({"train": {"grad_accumulation": 0}})"), Catch::Contains("train.grad_accumulation: value 0 out of range"));
   CHECK_THROWS_WITH(parse(R"({"loss": {"sae_term_over_window": "avg"}})"), Catch::Contains("loss.sae_term_over_window"));
   CHECK_THROWS_WITH(parse(R"({"optim": {"lr": 0}})"), Catch::Contains("optim.lr"));
-  CHECK_THROWS_WITH(parse(R"({"model": {"dtype": "f64"}})"), Catch::Contains("model.dtype"));
+  CHECK_THROWS_WITH(parse(R"({"device": {"dtype": "f64"}})"), Catch::Contains("device.dtype"));
   // Every key of the dump is read back, and documented.
   auto dumped = dep::config_to_json(d);
   auto back = dep::parse_config<dep::TrainConfig>(nlohmann::json::parse(dumped.dump()), "dump");
@@ -270,7 +274,7 @@ TEST_CASE("train configs: every key validated, did-you-mean, dump round-trip", "
 TEST_CASE("selecting by METEOR without a generation metric is refused up front", "[train][config]") {
   auto samples = synthetic_samples(2, 6);
   auto config = tiny_config(dep::test::scratch_dir("meteor_hook"));
-  config.validation.select_by = "meteor";
+  config.validation.select_by = dep::SelectBy::kMeteor;
   auto model = dep::build_dep_model(config, tiny_llm());
   CHECK_THROWS_WITH(dep::Trainer(config, model, samples, samples).run(false), Catch::Contains("validation.select_by"));
   // With the hook, the best checkpoint is the one with the highest metric.
@@ -281,4 +285,210 @@ TEST_CASE("selecting by METEOR without a generation metric is refused up front",
   auto summary = dep::Trainer(config, model, samples, samples, hooks).run(false);
   REQUIRE(summary.state.validations.size() == 3);
   CHECK(summary.state.best_checkpoint == summary.state.validations[1].checkpoint);
+}
+
+namespace {
+
+// Every file and directory under `dir` (itself included) with its bytes and mtime.
+std::map<std::string, std::pair<std::string, std::filesystem::file_time_type>> snapshot(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::pair<std::string, fs::file_time_type>> out;
+  out[dir] = {"", fs::last_write_time(dir)};
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    std::string bytes;
+    if (entry.is_regular_file()) {
+      std::ifstream in(entry.path(), std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    out[entry.path().string()] = {bytes, fs::last_write_time(entry.path())};
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("--resume of a finished run changes nothing on disk", "[train][resume]") {
+  auto samples = synthetic_samples(5, 7);
+  auto val = synthetic_samples(2, 8);
+  const std::string dir = dep::test::scratch_dir("resume_finished");
+  auto config = tiny_config(dir);
+  config.train.epochs = 2;
+  config.checkpoint.every_steps = 2;
+  config.checkpoint.keep_last = 1;
+  auto model = dep::build_dep_model(config, tiny_llm());
+  const auto full = dep::Trainer(config, model, samples, val).run(false);
+  REQUIRE(full.state.global_step == 6);
+  const auto before = snapshot(dir);
+  CHECK(before.count(dir + "/metrics.jsonl"));
+  CHECK(before.count(dir + "/config.json"));
+  // Coarse file-system clocks: make a rewrite show up in the mtimes.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  torch::manual_seed(123);
+  auto model_again = dep::build_dep_model(config, tiny_llm());
+  const auto again = dep::Trainer(config, model_again, samples, val).run(true);
+  CHECK(again.state.global_step == full.state.global_step);
+  CHECK(again.last_checkpoint == full.last_checkpoint);
+  CHECK(again.best_checkpoint == full.best_checkpoint);
+  const auto after = snapshot(dir);
+  REQUIRE(after.size() == before.size());
+  for (const auto& [path, file] : before) {
+    INFO(path);
+    REQUIRE(after.count(path));
+    CHECK(after.at(path).first == file.first);
+    CHECK(after.at(path).second == file.second);
+  }
+  // The resumed model holds the finished run's adapter.
+  const auto saved = dep::load_safetensors(full.last_checkpoint + "/adapter.safetensors");
+  const auto loaded = dep::adapter_tensors(*model_again.adapter());
+  REQUIRE(saved.size() == loaded.size());
+  for (const auto& [name, tensor] : loaded) {
+    INFO(name);
+    REQUIRE(saved.count(name));
+    CHECK(torch::equal(saved.at(name), tensor));
+  }
+}
+
+TEST_CASE("the window sampler gives each rank its share of the same global window", "[train]") {
+  auto samples = synthetic_samples(11, 9);
+  dep::LoopConfig loop;
+  loop.batch_size = 2;
+  loop.grad_accumulation = 2;
+  loop.seed = 3;
+  // One process: windows of grad_accumulation micro-batches of the epoch order.
+  dep::WindowSampler one(samples, loop);
+  CHECK(one.windows_per_epoch() == 3);  // 6 micro-batches
+  one.start_epoch(1);
+  const auto order = dep::epoch_order(11, 3, 1, true);
+  int64_t micro = 0;
+  for (int64_t w = 0; w < one.windows_per_epoch(); ++w) {
+    const auto window = one.window(w);
+    int64_t tokens = 0;
+    for (const auto& batch : window.micro_batches) {
+      CHECK(batch == dep::micro_batch(samples, order, micro++, 2));
+      for (const auto* s : batch) tokens += dep::sample_label_tokens(*s);
+    }
+    CHECK(window.global_micro_batches == static_cast<int64_t>(window.micro_batches.size()));
+    CHECK(window.global_label_tokens == tokens);
+  }
+  CHECK(micro == 6);
+  // Two ranks: a window spans 2 micro-batches per rank; the ranks' shares partition it and both
+  // know its global size and label tokens.
+  dep::WindowSampler rank0(samples, loop, 0, 2), rank1(samples, loop, 1, 2);
+  auto wide = loop;
+  wide.grad_accumulation = 4;
+  dep::WindowSampler whole(samples, wide);
+  REQUIRE(rank0.windows_per_epoch() == 2);
+  REQUIRE(rank1.windows_per_epoch() == 2);
+  for (auto* s : {&rank0, &rank1, &whole}) s->start_epoch(1);
+  for (int64_t w = 0; w < 2; ++w) {
+    const auto a = rank0.window(w), b = rank1.window(w), all = whole.window(w);
+    CHECK(a.global_label_tokens == all.global_label_tokens);
+    CHECK(b.global_label_tokens == all.global_label_tokens);
+    CHECK(a.global_micro_batches == all.global_micro_batches);
+    std::vector<std::vector<const dep::DepSample*>> merged;
+    for (size_t i = 0; i < all.micro_batches.size(); ++i) {
+      merged.push_back(i % 2 == 0 ? a.micro_batches.at(i / 2) : b.micro_batches.at(i / 2));
+    }
+    CHECK(merged == all.micro_batches);
+    CHECK(a.micro_batches.size() + b.micro_batches.size() == all.micro_batches.size());
+  }
+}
+
+namespace {
+
+// Counts the windows it is asked to combine; `rank` of `world` processes.
+class CountingSync final : public dep::GradientSync {
+ public:
+  CountingSync(int64_t rank, int64_t world) : rank_(rank), world_(world) {}
+  int64_t rank() const override { return rank_; }
+  int64_t world_size() const override { return world_; }
+  void all_reduce_gradients(const std::vector<torch::Tensor>& parameters) override {
+    calls += 1;
+    for (const auto& p : parameters) CHECK(p.grad().defined());
+  }
+  int64_t calls = 0;
+
+ private:
+  int64_t rank_, world_;
+};
+
+// A lower-is-better metric read from a script, one value per validation.
+class ScriptedValidator final : public dep::Validator {
+ public:
+  explicit ScriptedValidator(std::vector<double> values) : values_(std::move(values)) {}
+  std::string name() const override { return "scripted"; }
+  bool higher_is_better() const override { return false; }
+  double evaluate(dep::DepModel&) override { return values_.at(calls_++); }
+
+ private:
+  std::vector<double> values_;
+  size_t calls_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("the loop's parts: a selection validator and the gradient sync are what the caller hands in", "[train]") {
+  auto samples = synthetic_samples(4, 10);
+  auto config = tiny_config(dep::test::scratch_dir("parts"));
+  config.validation.select_by = "meteor";  // any name but "loss" takes the caller's validator
+  auto model = dep::build_dep_model(config, tiny_llm());
+  dep::TrainHooks hooks;
+  hooks.selection = std::make_shared<ScriptedValidator>(std::vector<double>{0.5, 0.3, 0.4});
+  auto sync = std::make_shared<CountingSync>(0, 1);
+  hooks.sync = sync;
+  auto summary = dep::Trainer(config, model, samples, samples, hooks).run(false);
+  CHECK(sync->calls == summary.state.global_step);
+  REQUIRE(summary.state.validations.size() == 3);
+  CHECK(summary.state.best_checkpoint == summary.state.validations[1].checkpoint);  // the lowest
+  std::ifstream metrics(config.checkpoint.dir + "/metrics.jsonl");
+  int validations = 0;
+  for (std::string line; std::getline(metrics, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j["event"] != "validation") continue;
+    CHECK(j["select_by"] == "scripted");
+    CHECK(j["scripted"] == j["metric"]);
+    validations += 1;
+  }
+  CHECK(validations == 3);
+}
+
+TEST_CASE("a rank other than the main one trains its share and writes nothing", "[train]") {
+  auto samples = synthetic_samples(4, 11);
+  const std::string dir = dep::test::scratch_dir("rank1");
+  auto config = tiny_config(dir);
+  config.checkpoint.every_steps = 1;
+  auto model = dep::build_dep_model(config, tiny_llm());
+  dep::TrainHooks hooks;
+  auto sync = std::make_shared<CountingSync>(1, 2);
+  hooks.sync = sync;
+  auto summary = dep::Trainer(config, model, samples, samples, hooks).run(false);
+  // 4 samples, accumulation 2 per rank over 2 ranks: one update per epoch.
+  CHECK(summary.state.global_step == 3);
+  CHECK(sync->calls == 3);
+  CHECK(summary.state.samples_seen == 3 * 2);  // this rank's share
+  CHECK(std::filesystem::is_empty(dir));
+}
+
+TEST_CASE("the train-data fingerprint is the one earlier checkpoints hold", "[train][resume]") {
+  // The hash checkpoints have been written with: FNV-1a from 1469598103934665603, every id byte
+  // and every sample length mixed in as 8 little-endian bytes.
+  auto reference = [](const std::vector<dep::DepSample>& samples) {
+    uint64_t h = 1469598103934665603ULL;
+    auto mix = [&](uint64_t v) {
+      for (int b = 0; b < 8; ++b) {
+        h ^= (v >> (8 * b)) & 0xff;
+        h *= 1099511628211ULL;
+      }
+    };
+    for (const auto& s : samples) {
+      for (char c : s.sample_id) mix(static_cast<unsigned char>(c));
+      mix(s.input_ids.size());
+    }
+    return h;
+  };
+  auto samples = synthetic_samples(5, 12);
+  CHECK(dep::train_data_fingerprint(samples) == reference(samples));
+  auto fewer = samples;
+  fewer.pop_back();
+  CHECK(dep::train_data_fingerprint(fewer) != dep::train_data_fingerprint(samples));
 }

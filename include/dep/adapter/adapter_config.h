@@ -9,40 +9,67 @@
 
 namespace dep {
 
+// `sae`: SAE with KL sparsity (DEP); `ae`: the same autoencoder without the sparsity term;
+// `none`: no autoencoder, the raw embeddings go straight into the projectors.
+enum class AutoencoderVariant { kSae, kAe, kNone };
+// Which soft prompts are injected: both streams (DEP), his only, or diff only (Table 2).
+enum class InjectedStreams { kBoth, kHis, kDiff };
+// `xavier`: Xavier-uniform weights, zero biases (paper C.2.2, the reference's first code);
+// `normal`: N(0, init_std) weights, zero biases (HF `_init_weights`, what the reference HEAD does).
+enum class AdapterInit { kXavier, kNormal };
+
+inline const EnumNames<AutoencoderVariant>& autoencoder_variant_names() {
+  static const EnumNames<AutoencoderVariant> names = {
+      {AutoencoderVariant::kSae, "sae"}, {AutoencoderVariant::kAe, "ae"}, {AutoencoderVariant::kNone, "none"}};
+  return names;
+}
+inline const EnumNames<InjectedStreams>& injected_streams_names() {
+  static const EnumNames<InjectedStreams> names = {
+      {InjectedStreams::kBoth, "both"}, {InjectedStreams::kHis, "his"}, {InjectedStreams::kDiff, "diff"}};
+  return names;
+}
+inline const EnumNames<AdapterInit>& adapter_init_names() {
+  static const EnumNames<AdapterInit> names = {{AdapterInit::kXavier, "xavier"}, {AdapterInit::kNormal, "normal"}};
+  return names;
+}
+
 // What sits between the embedder and the frozen LLM (DEP.md §5–7, paper Table 2/3 ablations).
 struct AdapterConfig {
-  // `sae`: SAE with KL sparsity (DEP); `ae`: the same autoencoder without the sparsity term;
-  // `none`: no autoencoder, the raw embeddings go straight into the projectors.
-  std::string variant = "sae";
+  AutoencoderVariant variant = AutoencoderVariant::kSae;
   int64_t embedding_dim = 1024;  // bge-m3 dense width
   int64_t latent_dim = 512;      // SAE code width d'
   // Projector width; 0 = the LLM's hidden size (the only value that can be injected).
   int64_t hidden_size = 0;
-  // Which soft prompts are injected: both streams (DEP), his only, or diff only (Table 2).
-  std::string inject = "both";
-  // `xavier`: Xavier-uniform weights, zero biases (paper C.2.2, the reference's first code);
-  // `normal`: N(0, init_std) weights, zero biases (HF `_init_weights`, what the reference HEAD does).
-  std::string init = "xavier";
+  InjectedStreams inject = InjectedStreams::kBoth;
+  AdapterInit init = AdapterInit::kXavier;
   double init_std = 0.02;
 
   template <class V>
   void visit(V& v) {
-    v.choice("variant", variant, {"sae", "ae", "none"}, "autoencoder variant: sae (KL sparsity), ae (no sparsity), none (raw embeddings)");
+    v.choice("variant", variant, autoencoder_variant_names(), "autoencoder variant: sae (KL sparsity), ae (no sparsity), none (raw embeddings)");
     v("embedding_dim", embedding_dim, "width of the his/diff embeddings", Bounds::at_least(1));
     v("latent_dim", latent_dim, "SAE latent width", Bounds::at_least(1));
     v("hidden_size", hidden_size, "projector width; 0 = the LLM hidden size", Bounds::non_negative());
-    v.choice("inject", inject, {"both", "his", "diff"}, "soft prompts injected into the LLM");
-    v.choice("init", init, {"xavier", "normal"}, "initialisation: xavier (paper) or normal (HF default)");
+    v.choice("inject", inject, injected_streams_names(), "soft prompts injected into the LLM");
+    v.choice("init", init, adapter_init_names(), "initialisation: xavier (paper) or normal (HF default)");
     v("init_std", init_std, "standard deviation of the normal init", Bounds::positive());
   }
 
-  bool uses_autoencoder() const { return variant != "none"; }
-  bool uses_sparsity() const { return variant == "sae"; }
-  bool injects_his() const { return inject != "diff"; }
-  bool injects_diff() const { return inject != "his"; }
+  bool uses_autoencoder() const { return variant != AutoencoderVariant::kNone; }
+  bool uses_sparsity() const { return variant == AutoencoderVariant::kSae; }
+  bool injects_his() const { return inject != InjectedStreams::kDiff; }
+  bool injects_diff() const { return inject != InjectedStreams::kHis; }
   // Width the projectors read: the SAE code, or the raw embedding without an autoencoder.
   int64_t projector_input_dim() const { return uses_autoencoder() ? latent_dim : embedding_dim; }
 };
+
+// The SAE term over an accumulation window (see LossConfig::sae_term_over_window).
+enum class WindowReduction { kSum, kMean };
+
+inline const EnumNames<WindowReduction>& window_reduction_names() {
+  static const EnumNames<WindowReduction> names = {{WindowReduction::kSum, "sum"}, {WindowReduction::kMean, "mean"}};
+  return names;
+}
 
 // total = gen + lambda·(recon + gamma·sparse) (paper eq. 8, DEP.md §5).
 struct LossConfig {
@@ -54,7 +81,7 @@ struct LossConfig {
   // The reference (HF Trainer + DeepSpeed, DEP.md §9) adds the full SAE term of every
   // micro-batch to the accumulated gradient: `sum`. `mean` divides it by the micro-batches of the
   // accumulation window, as a plain batch mean would.
-  std::string sae_term_over_window = "sum";
+  WindowReduction sae_term_over_window = WindowReduction::kSum;
 
   template <class V>
   void visit(V& v) {
@@ -63,7 +90,7 @@ struct LossConfig {
     v("rho", rho, "target mean activation of the SAE code", Bounds{0.0, 0.99, true});
     v("rho_clamp", rho_clamp, "clamp of the mean activation to [c, 1 - c] before the KL", Bounds::between(0.0, 0.5));
     v("smooth_l1_beta", smooth_l1_beta, "beta of the smooth-L1 reconstruction loss", Bounds::positive());
-    v.choice("sae_term_over_window", sae_term_over_window, {"sum", "mean"},
+    v.choice("sae_term_over_window", sae_term_over_window, window_reduction_names(),
              "SAE term over the accumulation window: sum (reference) or mean");
   }
 };

@@ -1,21 +1,21 @@
-// What every dep executable shares: logging flags, the error-to-exit-code mapping, signals.
+// What every dep executable shares around its body: logging on stderr, the error-to-exit-code
+// mapping (error.h: 0 ok, 1 internal, 2 bad input, 130 interrupted) and signal handlers.
+// The command line itself is cli.h's Cli.
 #pragma once
 
 #include <functional>
 #include <string>
 
-namespace CLI {
-class App;
-}
-
 namespace dep {
 
-struct CommonOptions {
-  std::string log_level = "info";
+// Thrown to end a tool with `code` once what it had to say is printed (--help, --version, a parse
+// error); run_main returns the code.
+struct ExitRequest {
+  int code;
 };
 
-// Adds --log-level to an app (or subcommand).
-void add_common_options(CLI::App& app, CommonOptions& options);
+// Sends spdlog's default logger to stderr, so that stdout carries only results.
+void log_to_stderr();
 
 // Sets the spdlog level; a bad name is a dep::Error.
 void init_logging(const std::string& level);

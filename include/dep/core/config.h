@@ -16,8 +16,11 @@
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <optional>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace dep {
@@ -36,6 +39,18 @@ struct Bounds {
   std::string describe() const;
 };
 
+// The JSON names of an enum's values, in documentation order: `v.choice(key, member, names, help)`
+// reads and writes the names, so configs keep their strings and code switches over the enum.
+template <class E>
+using EnumNames = std::vector<std::pair<E, const char*>>;
+
+template <class E>
+const char* enum_name(const EnumNames<E>& names, E value) {
+  for (const auto& [v, name] : names)
+    if (v == value) return name;
+  return "?";
+}
+
 // Closest candidate by edit distance, or "" when none is close: for "did you mean" hints.
 std::string closest_match(const std::string& key, const std::vector<std::string>& candidates);
 
@@ -46,6 +61,30 @@ void apply_override(nlohmann::json& config, const std::string& assignment);
 nlohmann::json read_json_file(const std::string& path);
 
 namespace config_detail {
+
+// A value type written as a string in JSON (e.g. DeviceName): `static T parse(const std::string&)`
+// throwing std::invalid_argument, and `std::string str() const`.
+template <class T, class = void>
+struct is_string_value : std::false_type {};
+template <class T>
+struct is_string_value<T, std::void_t<decltype(T::parse(std::string())), decltype(std::declval<const T&>().str())>>
+    : std::true_type {};
+
+// A config with cross-field checks: `void validate(const std::string& source) const`.
+template <class T, class = void>
+struct has_validate : std::false_type {};
+template <class T>
+struct has_validate<T, std::void_t<decltype(std::declval<const T&>().validate(std::string()))>> : std::true_type {};
+
+template <class E>
+std::vector<std::string> names_of(const EnumNames<E>& names) {
+  std::vector<std::string> out;
+  for (const auto& entry : names) out.push_back(entry.second);
+  return out;
+}
+
+// "'x' is not one of a, b, c (did you mean 'b'?)"
+std::string not_one_of(const std::string& value, const std::vector<std::string>& choices);
 
 [[noreturn]] void fail_at(const std::string& source, const std::string& path, const std::string& what);
 std::string join_path(const std::string& prefix, const std::string& key);
@@ -59,7 +98,17 @@ class Reader {
     known_.push_back(key);
     auto it = object_.find(key);
     if (it == object_.end()) return;
-    read_value(*it, member, join_path(prefix_, key), bounds);
+    if constexpr (is_string_value<T>::value) {
+      std::string text;
+      read_value(*it, text, join_path(prefix_, key), bounds);
+      try {
+        member = T::parse(text);
+      } catch (const std::invalid_argument& e) {
+        fail_at(source_, join_path(prefix_, key), e.what());
+      }
+    } else {
+      read_value(*it, member, join_path(prefix_, key), bounds);
+    }
   }
   // An optional field: absent keeps it, null unsets it ("not set here: someone else decides").
   template <class T>
@@ -77,6 +126,21 @@ class Reader {
   }
   void choice(const char* key, std::string& member, const std::vector<std::string>& choices,
               const char* help);
+  template <class E>
+  void choice(const char* key, E& member, const EnumNames<E>& names, const char*) {
+    known_.push_back(key);
+    auto it = object_.find(key);
+    if (it == object_.end()) return;
+    std::string text;
+    read_value(*it, text, join_path(prefix_, key), Bounds::any());
+    for (const auto& [value, name] : names) {
+      if (text == name) {
+        member = value;
+        return;
+      }
+    }
+    fail_at(source_, join_path(prefix_, key), not_one_of(text, names_of(names)));
+  }
   template <class C>
   void section(const char* key, C& member, const char* help) {
     known_.push_back(key);
@@ -113,7 +177,11 @@ class Writer {
   explicit Writer(nlohmann::ordered_json& out) : out_(out) {}
   template <class T>
   void operator()(const char* key, const T& member, const char*, Bounds = Bounds::any()) {
-    out_[key] = member;
+    if constexpr (is_string_value<T>::value) {
+      out_[key] = member.str();
+    } else {
+      out_[key] = member;
+    }
   }
   template <class T>
   void operator()(const char* key, const std::optional<T>& member, const char*, Bounds = Bounds::any()) {
@@ -121,6 +189,10 @@ class Writer {
   }
   void choice(const char* key, const std::string& member, const std::vector<std::string>&, const char*) {
     out_[key] = member;
+  }
+  template <class E>
+  void choice(const char* key, const E& member, const EnumNames<E>& names, const char*) {
+    out_[key] = enum_name(names, member);
   }
   template <class C>
   void section(const char* key, C& member, const char*) {
@@ -140,7 +212,11 @@ class Documenter {
   Documenter(std::string& out, std::string prefix) : out_(out), prefix_(std::move(prefix)) {}
   template <class T>
   void operator()(const char* key, const T& member, const char* help, Bounds bounds = Bounds::any()) {
-    row(key, nlohmann::json(member).dump(), help + bounds_note(bounds));
+    if constexpr (is_string_value<T>::value) {
+      row(key, nlohmann::json(member.str()).dump(), help);
+    } else {
+      row(key, nlohmann::json(member).dump(), help + bounds_note(bounds));
+    }
   }
   template <class T>
   void operator()(const char* key, const std::optional<T>& member, const char* help, Bounds bounds = Bounds::any()) {
@@ -148,6 +224,10 @@ class Documenter {
   }
   void choice(const char* key, const std::string& member, const std::vector<std::string>& choices,
               const char* help);
+  template <class E>
+  void choice(const char* key, const E& member, const EnumNames<E>& names, const char* help) {
+    choice(key, std::string(enum_name(names, member)), names_of(names), help);
+  }
   template <class C>
   void section(const char* key, C& member, const char*) {
     Documenter nested(out_, join_path(prefix_, key));
@@ -163,7 +243,14 @@ class Documenter {
 
 }  // namespace config_detail
 
-// JSON → config. `source` names the file in errors.
+// Runs the config's cross-field checks (`validate`), when it has any.
+template <class Config>
+void validate_config(const Config& config, const std::string& source) {
+  if constexpr (config_detail::has_validate<Config>::value) config.validate(source);
+}
+
+// JSON → config, validated: the schema's types and bounds, then the config's cross-field checks.
+// `source` names the file in errors.
 template <class Config>
 Config parse_config(const nlohmann::json& json, const std::string& source) {
   Config config;
@@ -171,6 +258,7 @@ Config parse_config(const nlohmann::json& json, const std::string& source) {
   config_detail::Reader reader(json, source, "");
   config.visit(reader);
   reader.finish();
+  validate_config(config, source);
   return config;
 }
 

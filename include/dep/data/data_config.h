@@ -124,6 +124,10 @@ struct DataConfig {
     v.section("quirks", quirks, "reference behaviours, reproduced by default");
     v("tokenizer", tokenizer, "DEP tokenizer.json (exact token counts for the length control)");
   }
+
+  // Cross-field checks the keys' bounds cannot express (history.k vs embeddings.slots), run by
+  // every parse; `prefix` is where this config sits in a larger one ("data.").
+  void validate(const std::string& source, const std::string& prefix = "") const;
 };
 
 }  // namespace dep

@@ -7,17 +7,27 @@
 #include <vector>
 
 #include "dep/core/config.h"
+#include "dep/core/device_config.h"
 
 namespace dep {
 
+// keyed_text: JSONL of {key, text}; dpl: DPL test-split JSONL.
+enum class EmbedInputFormat { kKeyedText, kDpl };
+
+inline const EnumNames<EmbedInputFormat>& embed_input_format_names() {
+  static const EnumNames<EmbedInputFormat> names = {{EmbedInputFormat::kKeyedText, "keyed_text"},
+                                                    {EmbedInputFormat::kDpl, "dpl"}};
+  return names;
+}
+
 struct EmbedInputConfig {
-  std::string format = "keyed_text";
+  EmbedInputFormat format = EmbedInputFormat::kKeyedText;
   std::vector<std::string> paths;
   std::vector<std::string> categories;
 
   template <class V>
   void visit(V& v) {
-    v.choice("format", format, {"keyed_text", "dpl"},
+    v.choice("format", format, embed_input_format_names(),
              "keyed_text: JSONL of {key, text}; dpl: DPL test-split JSONL, keys <category>/<user>/<k>");
     v("paths", paths, "input JSONL files");
     v("categories", categories, "dpl: the category of each file in `paths`");
@@ -28,22 +38,17 @@ struct EmbedModelConfig {
   std::string dir;
   std::string name;
   std::string tokenizer;
-  std::string dtype = "fp32";
-  std::string device = "cpu";
-  int threads = 0;
 
   template <class V>
   void visit(V& v) {
     v("dir", dir, "XLM-RoBERTa model directory (config.json + model.safetensors), e.g. bge-m3");
     v("name", name, "model name recorded in the store (default: the directory's name)");
     v("tokenizer", tokenizer, "tokenizer.json or sentencepiece .model (default: the model directory)");
-    v.choice("dtype", dtype, {"fp32", "bf16", "fp16"}, "compute dtype (fp32 is the reference)");
-    v("device", device, "cpu, cuda or cuda:N");
-    v("threads", threads, "CPU threads (0 = all)", Bounds::non_negative());
   }
 };
 
 struct EmbedStoreConfig {
+  DeviceConfig device{ComputeDtype::kFp32};  // fp32 is the reference, also on CUDA
   EmbedInputConfig input;
   EmbedModelConfig model;
   std::string output_dir;
@@ -54,6 +59,7 @@ struct EmbedStoreConfig {
 
   template <class V>
   void visit(V& v) {
+    v.section("device", device, "where the encoder runs and its compute dtype (fp32 is the reference)");
     v.section("input", input, "texts to embed");
     v.section("model", model, "the encoder");
     v("output_dir", output_dir, "store directory (shards, index.json, effective config)");
@@ -63,6 +69,10 @@ struct EmbedStoreConfig {
     v("max_batch_size", max_batch_size, "texts per encoder batch", Bounds::at_least(1));
     v("shard_size", shard_size, "distinct texts per shard (the unit of resumption)", Bounds::at_least(1));
   }
+
+  // The value and cross-field checks of every parse (input.categories vs paths); what a run alone
+  // needs (model.dir, output_dir, input.paths) is checked by validate_embed_config.
+  void validate(const std::string& source) const;
 };
 
 // Cross-field checks (paths given, categories match paths, model dir set); errors name the key.

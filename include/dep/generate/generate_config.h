@@ -9,12 +9,22 @@
 #include <vector>
 
 #include "dep/core/config.h"
+#include "dep/core/device_config.h"
 #include "dep/data/data_config.h"
 
 namespace dep {
 
 // model.adapter value that selects the decoder alone.
 inline constexpr const char* kNoAdapter = "none";
+
+// When a tokenizer without the 20 DEP tokens gets them added (GenerateModelConfig::add_dep_tokens).
+enum class AddDepTokens { kAuto, kAlways, kNever };
+
+inline const EnumNames<AddDepTokens>& add_dep_tokens_names() {
+  static const EnumNames<AddDepTokens> names = {
+      {AddDepTokens::kAuto, "auto"}, {AddDepTokens::kAlways, "always"}, {AddDepTokens::kNever, "never"}};
+  return names;
+}
 
 struct GenerateModelConfig {
   // A full DEP model directory (Qwen2 weights + sae.* + align_mlp_* in its safetensors) or a base
@@ -26,10 +36,7 @@ struct GenerateModelConfig {
   std::string tokenizer;  // tokenizer.json or a directory; empty: the one in `dir`
   // `auto`: a base+adapter pair gets the 20 DEP tokens added the reference's way when its tokenizer
   // lacks them, a full DEP directory must ship them; `always` / `never` force either behaviour.
-  std::string add_dep_tokens = "auto";
-  std::string dtype = "auto";  // auto: bf16 on CUDA, fp32 on CPU
-  std::string device = "cpu";
-  int threads = 0;             // CPU threads (0 = all)
+  AddDepTokens add_dep_tokens = AddDepTokens::kAuto;
 
   template <class V>
   void visit(V& v) {
@@ -38,11 +45,8 @@ struct GenerateModelConfig {
       "DEP adapter safetensors (sae.*, align_mlp_*); empty = the adapter inside `dir`; \"none\" = the decoder alone "
       "(baseline prompts without placeholders: prompt.variant item_only or rag)");
     v("tokenizer", tokenizer, "tokenizer.json or directory; empty = the one in `dir`");
-    v.choice("add_dep_tokens", add_dep_tokens, {"auto", "always", "never"},
+    v.choice("add_dep_tokens", add_dep_tokens, add_dep_tokens_names(),
              "add the 20 DEP tokens when the tokenizer lacks them: auto = only for base+adapter");
-    v("dtype", dtype, "compute dtype: auto (bf16 on CUDA, fp32 on CPU), fp32, bf16, fp16");
-    v("device", device, "cpu, cuda, cuda:N");
-    v("threads", threads, "CPU threads (0 = all hardware threads)", Bounds::non_negative());
   }
 };
 
@@ -121,6 +125,7 @@ struct GenerateOutputConfig {
 };
 
 struct GenerateConfig {
+  DeviceConfig device;          // dtype auto: bf16 on CUDA, fp32 on CPU
   GenerateModelConfig model;
   DataConfig data;              // the data pipeline (data.tokenizer empty = the model's tokenizer)
   std::string embeddings;       // review embeddings (see embedding_source.h)
@@ -133,6 +138,7 @@ struct GenerateConfig {
 
   template <class V>
   void visit(V& v) {
+    v.section("device", device, "where the model runs and its compute dtype");
     v.section("model", model, "the checkpoint");
     v.section("data", data, "the data pipeline (configs/data.json keys)");
     v("embeddings", embeddings,
@@ -144,6 +150,9 @@ struct GenerateConfig {
     v.section("engine", engine, "batching");
     v.section("output", output, "outputs");
   }
+
+  // Cross-field checks the keys' bounds cannot express (see TrainConfig::validate).
+  void validate(const std::string& source) const;
 };
 
 }  // namespace dep

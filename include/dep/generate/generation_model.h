@@ -44,7 +44,7 @@ struct GenerationModel {
 // Detects the layout and loads everything. Bad input is one dep::Error each, naming the file:
 // no adapter anywhere or adapter tensors missing (all listed), an adapter trained for another
 // hidden size, a tokenizer without the DEP tokens (or with them at other ids).
-GenerationModel load_generation_model(const GenerateModelConfig& config);
+GenerationModel load_generation_model(const GenerateModelConfig& config, const DeviceConfig& device = {});
 
 // Reads `model_dir`/generation_config.json (fields left unset when the file or a key is absent).
 ModelGenerationConfig read_model_generation_config(const std::string& model_dir);

@@ -8,6 +8,7 @@
 
 #include "dep/adapter/adapter_config.h"
 #include "dep/core/config.h"
+#include "dep/core/device_config.h"
 #include "dep/data/data_config.h"
 #include "dep/generate/generate_config.h"
 
@@ -15,17 +16,11 @@ namespace dep {
 
 struct TrainModelConfig {
   std::string dir;                  // Hugging Face Qwen2 directory
-  std::string dtype = "bf16";       // the frozen LLM's compute dtype (the adapter stays fp32)
-  std::string device = "cpu";
-  int64_t threads = 0;              // CPU threads, 0 = all
   bool gradient_checkpointing = false;
   bool resize_to_tokenizer = true;  // resize_token_embeddings(len(tokenizer)) as the reference
   template <class V>
   void visit(V& v) {
     v("dir", dir, "Qwen2 model directory (config.json + safetensors)");
-    v.choice("dtype", dtype, {"bf16", "fp16", "fp32"}, "compute dtype of the frozen LLM (the adapter is fp32)");
-    v("device", device, "cpu, cuda or cuda:N");
-    v("threads", threads, "CPU threads (0 = all)", Bounds::non_negative());
     v("gradient_checkpointing", gradient_checkpointing, "recompute decoder layers in backward to save memory");
     v("resize_to_tokenizer", resize_to_tokenizer,
       "resize the token embeddings to len(tokenizer) first, as the reference (Qwen2.5-7B: 152,064 -> 151,685 rows)");
@@ -114,9 +109,17 @@ struct LogConfig {
   void visit(V& v) { v("every_steps", every_steps, "log and append to metrics.jsonl every N updates", Bounds::at_least(1)); }
 };
 
+// How the best checkpoint is chosen: lowest validation loss, or highest METEOR of generations.
+enum class SelectBy { kLoss, kMeteor };
+
+inline const EnumNames<SelectBy>& select_by_names() {
+  static const EnumNames<SelectBy> names = {{SelectBy::kLoss, "loss"}, {SelectBy::kMeteor, "meteor"}};
+  return names;
+}
+
 struct ValidationConfig {
   bool enabled = true;
-  std::string select_by = "loss";
+  SelectBy select_by = SelectBy::kLoss;
   // select_by = "meteor": how the val generations are made and scored. Sampling defaults are the
   // reference's test-time decoding (T 0.8, top-p 0.95, 2048 new tokens, DEP.md §10), so the
   // selection sees what the evaluation will; do_sample = false is the cheaper greedy option.
@@ -128,7 +131,7 @@ struct ValidationConfig {
   template <class V>
   void visit(V& v) {
     v("enabled", enabled, "validate after every epoch");
-    v.choice("select_by", select_by, {"loss", "meteor"},
+    v.choice("select_by", select_by, select_by_names(),
              "best checkpoint by validation loss (lower) or METEOR of generations (higher, the paper)");
     v("generation_samples", generation_samples,
       "select_by = meteor: generate for the first N val samples only (0 = every val sample)", Bounds::non_negative());
@@ -140,6 +143,8 @@ struct ValidationConfig {
 };
 
 struct TrainConfig {
+  // The frozen LLM's device and compute dtype (bf16 as the reference; the adapter stays fp32).
+  DeviceConfig device{ComputeDtype::kBf16};
   TrainModelConfig model;
   DataConfig data;
   TrainSamplesConfig samples;
@@ -153,6 +158,7 @@ struct TrainConfig {
   ValidationConfig validation;
   template <class V>
   void visit(V& v) {
+    v.section("device", device, "where the frozen decoder runs and its compute dtype (the adapter is fp32)");
     v.section("model", model, "the frozen decoder");
     v.section("data", data, "the data pipeline (configs/data.json keys)");
     v.section("samples", samples, "embeddings and sample limits");
@@ -165,6 +171,10 @@ struct TrainConfig {
     v.section("log", log, "logging");
     v.section("validation", validation, "per-epoch validation");
   }
+
+  // Cross-field checks that the keys' own bounds cannot express; run by every parse, so
+  // --dump-config rejects what a run would (errors name `source` and the key).
+  void validate(const std::string& source) const;
 };
 
 }  // namespace dep

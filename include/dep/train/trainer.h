@@ -2,6 +2,9 @@
 // with the reference's loss normalisation, clipping, AdamW on the fp32 adapter, the linear
 // schedule, per-epoch validation and best-checkpoint marking, checkpoints that resume exactly,
 // save-and-exit on SIGINT/SIGTERM, a stop on non-finite losses, logs and metrics.jsonl.
+// Trainer::run is a short loop over named parts: the model (ModelUnderTraining), the data order
+// (WindowSampler), the gradient sync across ranks (GradientSync), validation (Validator),
+// checkpoints (Checkpointer) and reports (Reporter).
 #pragma once
 
 #include <cstdint>
@@ -12,8 +15,12 @@
 
 #include "dep/adapter/dep_model.h"
 #include "dep/data/dep_sample.h"
+#include "dep/train/gradient_sync.h"
+#include "dep/train/loss_validator.h"
 #include "dep/train/train_config.h"
 #include "dep/train/train_state.h"
+#include "dep/train/validator.h"
+#include "dep/train/window_sampler.h"
 
 namespace dep {
 
@@ -41,20 +48,18 @@ struct TrainingData {
 };
 TrainingData load_training_data(const TrainConfig& config);
 
-// Sample order of one epoch: a permutation of 0..n-1 that depends only on (seed, epoch)
-// (identity when shuffle is off), so a data cursor is enough to resume.
-std::vector<int64_t> epoch_order(int64_t n, int64_t seed, int64_t epoch, bool shuffle);
-
-// Token-mean cross-entropy of the generation over `samples` (no gradient).
-double validation_loss(DepModel& model, const std::vector<DepSample>& samples, int64_t batch_size);
-
+// What a caller plugs into the loop.
 struct TrainHooks {
-  // The selection metric for validation.select_by = "meteor": generate for the val samples with
-  // the model's current adapter and score them (higher is better; ValidationMeteor). Unset:
-  // selecting by METEOR is an error.
+  // The validator that selects the best checkpoint when validation.select_by is not "loss"
+  // (dep-train hands it dep_validation's MeteorValidator). Its name is select_by's value.
+  std::shared_ptr<Validator> selection;
+  // Shorthand for `selection`: a higher-is-better metric of the model (named after
+  // validation.select_by). With neither, selecting by anything but the loss is an error.
   std::function<double(DepModel&)> generation_metric;
   // Called after every optimizer update (tests use it to interrupt a run at a chosen step).
   std::function<void(const TrainState&)> after_update;
+  // The processes training together and this one's rank; unset: SingleProcess.
+  std::shared_ptr<GradientSync> sync;
 };
 
 struct TrainSummary {
@@ -70,12 +75,13 @@ class Trainer {
           const std::vector<DepSample>& val, TrainHooks hooks = {});
 
   // Trains to the end. With `resume`, continues from the run directory's latest checkpoint
-  // (a fresh start when there is none); without it, a run directory that already holds
-  // checkpoints is an error. SIGINT/SIGTERM: saves and throws dep::Error(kInterrupted).
+  // (a fresh start when there is none; a finished run is left as it is); without it, a run
+  // directory that already holds checkpoints is an error. SIGINT/SIGTERM: saves and throws
+  // dep::Error(kInterrupted).
   TrainSummary run(bool resume);
 
  private:
-  struct Impl;
+  class Run;
   TrainConfig config_;
   DepModel& model_;
   const std::vector<DepSample>& train_;

@@ -1,6 +1,8 @@
 // dep-train's selection metric for validation.select_by = "meteor" (the paper's checkpoint
 // selection): generate reviews for prompt-only val samples with the engine and the adapter as it
 // is at that moment, then score them against their targets with METEOR (nltk's, as `evaluate`).
+// It lives in dep_validation (generation + metrics), so dep_train links neither; the trainer sees
+// it through the Validator interface (MeteorValidator).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 
 #include "dep/data/dep_sample.h"
 #include "dep/train/train_config.h"
+#include "dep/train/validator.h"
 
 namespace dep {
 
@@ -48,6 +51,18 @@ class ValidationMeteor {
   std::vector<DepSample> prompts_;
   std::shared_ptr<BpeTokenizer> tokenizer_;
   std::unique_ptr<Scorer> scorer_;
+};
+
+// ValidationMeteor as the trainer's selection Validator: "meteor", higher is better.
+class MeteorValidator final : public Validator {
+ public:
+  explicit MeteorValidator(std::shared_ptr<const ValidationMeteor> meteor) : meteor_(std::move(meteor)) {}
+  std::string name() const override { return "meteor"; }
+  bool higher_is_better() const override { return true; }
+  double evaluate(DepModel& model) override { return meteor_->evaluate(model).meteor; }
+
+ private:
+  std::shared_ptr<const ValidationMeteor> meteor_;
 };
 
 }  // namespace dep

@@ -1,5 +1,5 @@
 // Val generations with the current adapter, scored by METEOR (see validation_meteor.h).
-#include "dep/train/validation_meteor.h"
+#include "dep/validation/validation_meteor.h"
 
 #include <torch/torch.h>
 

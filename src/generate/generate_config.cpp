@@ -1,0 +1,19 @@
+// GenerateConfig's cross-field checks (generate_config.h), run by every parse before anything loads.
+#include "dep/generate/generate_config.h"
+
+namespace dep {
+
+void GenerateConfig::validate(const std::string& source) const {
+  data.validate(source, "data.");
+  if (!data.tokenizer.empty() && !model.tokenizer.empty() && data.tokenizer != model.tokenizer) {
+    config_detail::fail_at(source, "data.tokenizer",
+                           "differs from model.tokenizer; prompts must be tokenized with the model's tokenizer");
+  }
+  for (const auto& c : categories) {
+    bool known = false;
+    for (const auto& configured : data.data.categories) known |= c == configured;
+    if (!known) config_detail::fail_at(source, "categories", "'" + c + "' is not one of data.data.categories");
+  }
+}
+
+}  // namespace dep
