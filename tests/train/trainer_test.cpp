@@ -430,7 +430,7 @@ class ScriptedValidator final : public dep::Validator {
 TEST_CASE("the loop's parts: a selection validator and the gradient sync are what the caller hands in", "[train]") {
   auto samples = synthetic_samples(4, 10);
   auto config = tiny_config(dep::test::scratch_dir("parts"));
-  config.validation.select_by = "meteor";  // any name but "loss" takes the caller's validator
+  config.validation.select_by = dep::SelectBy::kMeteor;  // any name but "loss" takes the caller's validator
   auto model = dep::build_dep_model(config, tiny_llm());
   dep::TrainHooks hooks;
   hooks.selection = std::make_shared<ScriptedValidator>(std::vector<double>{0.5, 0.3, 0.4});
