@@ -39,13 +39,15 @@ int main(int argc, char** argv) {
     auto gen = at::detail::createCPUGenerator(0);
     const int64_t H = model.hidden_size();
     std::vector<dep::GenerationRequest> reqs(requests);
+    // Placeholders: the last 16 ids of the vocabulary, which the random prompt ids never reach.
+    const int64_t first_placeholder = model.config().vocab_size - 16;
     for (int64_t r = 0; r < requests; ++r) {
-      auto ids = torch::randint(0, 150000, {prompt}, gen, torch::kLong);
+      auto ids = torch::randint(0, std::min<int64_t>(150000, first_placeholder), {prompt}, gen, torch::kLong);
       auto& q = reqs[r];
       q.prompt_ids.assign(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + prompt);
       // 8 his + 8 diff placeholders spread over the prompt, as a DEP prompt carries them.
       for (int i = 0; i < 16 && i < prompt; ++i) {
-        const int64_t id = i < 8 ? dep::DepSample::his_token(i) : dep::DepSample::diff_token(i - 8);
+        const int64_t id = first_placeholder + i;
         q.prompt_ids[(i * prompt) / 16] = id;
         q.placeholder_ids.push_back(id);
       }

@@ -45,8 +45,9 @@ double peak_rss_mb() {
 }
 
 // One DEP-shaped training sample: a prompt of `length - target` ids with the 2K placeholders
-// spread over it, then `target` review ids and <|im_end|> (labels on those only), and a random
-// unit-norm his/diff block of `dim`-wide rows.
+// spread over it, then `target` review ids and an eos (labels on those only), and a random
+// unit-norm his/diff block of `dim`-wide rows. The special ids (placeholders, eos, pad) are the
+// last 2K + 2 of the vocabulary, which the random ids never reach.
 dep::DepSample bench_sample(int64_t length, int64_t target, int64_t slots, int64_t dim, int64_t vocab,
                             at::Generator& generator) {
   dep::DepSample s;
@@ -54,16 +55,18 @@ dep::DepSample bench_sample(int64_t length, int64_t target, int64_t slots, int64
   s.slots = slots;
   s.dim = dim;
   const int64_t prompt = length - target - 1;
-  auto ids = torch::randint(0, std::min<int64_t>(vocab, dep::DepTokenIds::kPad), {length}, generator, torch::kLong);
+  const int64_t first_special = vocab - 2 * slots - 2;
+  auto ids = torch::randint(0, first_special, {length}, generator, torch::kLong);
   s.input_ids.assign(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + length);
-  s.input_ids.back() = dep::DepTokenIds::kImEnd;
+  s.input_ids.back() = first_special + 2 * slots;  // the eos
+  s.pad_id = first_special + 2 * slots + 1;
   s.prompt_length = prompt;
-  s.labels.assign(static_cast<size_t>(prompt), dep::DepTokenIds::kIgnoreLabel);
+  s.labels.assign(static_cast<size_t>(prompt), dep::kIgnoreLabel);
   s.labels.insert(s.labels.end(), s.input_ids.begin() + prompt, s.input_ids.end());
   for (int64_t i = 0; i < slots; ++i) {  // his_i, diff_i pairs early in the prompt, as DEP's
     const int64_t his = 8 + 4 * i, diff = his + 2;
-    s.input_ids[static_cast<size_t>(his)] = dep::DepSample::his_token(static_cast<int>(i));
-    s.input_ids[static_cast<size_t>(diff)] = dep::DepSample::diff_token(static_cast<int>(i));
+    s.input_ids[static_cast<size_t>(his)] = first_special + i;
+    s.input_ids[static_cast<size_t>(diff)] = first_special + slots + i;
     s.his_positions.push_back(his);
     s.diff_positions.push_back(diff);
   }

@@ -1,5 +1,5 @@
 // dep-make-tiny: the demo's tiny models from a synthetic DPL dataset's train split — a Qwen2
-// decoder (BPE learned on the corpus, Qwen2.5/DEP special-token ids) and an XLM-R embedder
+// decoder (BPE learned on the corpus, then the chat and DEP special tokens) and an XLM-R embedder
 // (word Unigram), randomly initialised (`models`), and a brief full-parameter LM pretraining of
 // the decoder on the train split's reviews (`pretrain`) before the pipeline freezes it.
 #include <CLI/CLI.hpp>
@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
       const auto texts = dep::tokenizer_corpus(train);
       dep::BpeTrainingOptions bpe;
       bpe.merges = merges;
-      const auto bpe_json = dep::train_byte_level_bpe(texts, bpe, dep::qwen_dep_special_tokens());
+      const auto bpe_json = dep::train_byte_level_bpe(texts, bpe, dep::tiny_decoder_special_tokens());
       dep::write_tiny_decoder(decoder_dir, decoder, bpe_json, static_cast<uint64_t>(seed));
       const auto unigram = dep::build_word_unigram(texts);
       dep::write_tiny_encoder(embedder_dir, encoder, unigram, static_cast<uint64_t>(seed) + 1);

@@ -47,7 +47,7 @@ uint64_t pair_key(int32_t a, int32_t b) { return (static_cast<uint64_t>(a) << 32
 }  // namespace
 
 nlohmann::json train_byte_level_bpe(const std::vector<std::string>& texts, const BpeTrainingOptions& options,
-                                    const std::vector<SpecialTokenAt>& specials) {
+                                    const std::vector<std::string>& specials) {
   const auto& alphabet = ByteLevelAlphabet::get();
   std::vector<std::string> spelling(256);
   for (int b = 0; b < 256; ++b) spelling[static_cast<size_t>(b)] = alphabet.spelling_of(static_cast<unsigned char>(b));
@@ -109,10 +109,10 @@ nlohmann::json train_byte_level_bpe(const std::vector<std::string>& texts, const
   for (const auto& [a, b] : merges) merge_list.push_back(nlohmann::json::array({spelling[a], spelling[b]}));
 
   nlohmann::json added = nlohmann::json::array();
-  for (const auto& s : specials) {
-    if (s.id < static_cast<int64_t>(spelling.size()))
-      fail("tokenizer", "special token " + s.content + " id " + std::to_string(s.id) + " collides with the BPE vocab");
-    added.push_back({{"id", s.id}, {"content", s.content}, {"single_word", false}, {"lstrip", false},
+  auto next_id = static_cast<int64_t>(spelling.size());
+  for (const auto& content : specials) {
+    if (vocab.contains(content)) fail("tokenizer", "special token " + content + " is also a BPE token");
+    added.push_back({{"id", next_id++}, {"content", content}, {"single_word", false}, {"lstrip", false},
                      {"rstrip", false}, {"normalized", false}, {"special", true}});
   }
   const nlohmann::json byte_level = {

@@ -18,7 +18,7 @@ HeldoutLoss decoder_heldout_loss(const CausalLM& model, const std::vector<DepSam
     if (n < 2 || s.labels.size() != s.input_ids.size()) continue;
     const auto ids = torch::tensor(s.input_ids, torch::kLong).view({1, n}).to(model.device());
     const auto labels = torch::tensor(s.labels, torch::kLong).narrow(0, 1, n - 1);
-    const auto keep = labels != DepTokenIds::kIgnoreLabel;
+    const auto keep = labels != kIgnoreLabel;
     const auto hidden = model.hidden_states(model.embed_tokens(ids)).squeeze(0).narrow(0, 0, n - 1).cpu();
     const auto logits = model.lm_head(hidden.index({keep}).to(model.device())).to(torch::kFloat32).cpu();
     sum += torch::nn::functional::cross_entropy(

@@ -15,6 +15,7 @@
 #include "dep/text/bpe_tokenizer.h"
 #include "dep/core/config.h"
 #include "dep/data/dep_sample.h"
+#include "dep/data/dep_tokens.h"
 #include "dep/core/error.h"
 #include "dep/core/progress.h"
 #include "dep/decoder/qwen2.h"
@@ -69,6 +70,7 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
   torch::manual_seed(options.seed);
   const auto tokenizer_json = read_json_file((fs::path(model_dir) / "tokenizer.json").string());
   const BpeTokenizer tokenizer = BpeTokenizer::from_json(tokenizer_json, model_dir + "/tokenizer.json");
+  const DepTokens tokens = DepTokens::of(tokenizer, model_dir + "/tokenizer.json");
   Qwen2Model model = Qwen2Model::load(model_dir);
   if (!model.tied_lm_head()) fail(model_dir, "pretraining expects tied embeddings (tie_word_embeddings)");
   const int64_t vocab = model.config().vocab_size;
@@ -111,13 +113,14 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
     for (size_t i = 0; i < ex.his_embeddings.size(); ++i) {
       const auto& v = ex.his_embeddings[i];
       if (static_cast<int64_t>(v.size()) != soft_dim) fail("pretrain", "review embeddings of mixed widths");
-      const auto at = std::find(ids.begin(), ids.end(), DepSample::his_token(static_cast<int>(i)));
+      if (i >= tokens.his.size()) fail(model_dir, "the tokenizer has no [HIS_TOKEN_" + std::to_string(i) + "]");
+      const auto at = std::find(ids.begin(), ids.end(), tokens.his[i]);
       if (at == ids.end()) fail("pretrain", "prompt without [HIS_TOKEN_" + std::to_string(i) + "] for its embedding");
       e.soft_positions.push_back(at - ids.begin());
       e.soft_values.insert(e.soft_values.end(), v.begin(), v.end());
     }
     tokenizer.encode_into(ex.target, ids);
-    ids.push_back(DepTokenIds::kImEnd);
+    ids.push_back(tokens.im_end);
     if (static_cast<int64_t>(ids.size()) > options.max_tokens) {
       ++report.dropped;
       continue;

@@ -4,6 +4,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -11,7 +12,7 @@
 #include <sstream>
 
 #include "dep/core/atomic_file.h"
-#include "dep/data/data_tokenizer.h"
+#include "dep/data/dep_tokens.h"
 #include "dep/core/error.h"
 #include "dep/torch/tensor_io.h"
 
@@ -35,10 +36,9 @@ class Init {
 
 }  // namespace
 
-std::vector<SpecialTokenAt> qwen_dep_special_tokens() {
-  std::vector<SpecialTokenAt> out = {{"<|endoftext|>", 151643}, {"<|im_start|>", 151644}, {"<|im_end|>", 151645}};
-  int64_t id = 151665;
-  for (const auto& token : dep_special_tokens()) out.push_back({token, id++});
+std::vector<std::string> tiny_decoder_special_tokens() {
+  std::vector<std::string> out = {kEndOfTextToken, "<|im_start|>", kImEndToken};
+  for (const auto& token : dep_special_tokens()) out.push_back(token);
   return out;
 }
 
@@ -58,14 +58,22 @@ void write_tiny_decoder(const std::string& dir, const TinyDecoderShape& s, const
   if (s.hidden_size % s.heads != 0) fail("tiny decoder", "hidden_size must be a multiple of heads");
   if (s.heads % s.kv_heads != 0) fail("tiny decoder", "heads must be a multiple of kv_heads");
   const int64_t H = s.hidden_size, I = s.intermediate_size, D = H / s.heads;
-  for (const auto& t : tokenizer.at("added_tokens"))
-    if (t.at("id").get<int64_t>() >= s.vocab_size) fail("tiny decoder", "tokenizer ids exceed vocab_size");
+  int64_t vocab_size = 0;
+  for (const auto& [token, id] : tokenizer.at("model").at("vocab").items())
+    vocab_size = std::max(vocab_size, id.get<int64_t>() + 1);
+  for (const auto& t : tokenizer.at("added_tokens")) vocab_size = std::max(vocab_size, t.at("id").get<int64_t>() + 1);
+  auto special_id = [&](const char* content) {
+    for (const auto& t : tokenizer.at("added_tokens"))
+      if (t.at("content").get<std::string>() == content) return t.at("id").get<int64_t>();
+    fail("tiny decoder", std::string("the tokenizer has no ") + content);
+  };
+  const int64_t end_of_text = special_id(kEndOfTextToken), im_end = special_id(kImEndToken);
   fs::create_directories(dir);
   torch::NoGradGuard no_grad;
   Init init(seed);
   const double std = 0.02;
   NamedTensors tensors;
-  auto embed = torch::zeros({s.vocab_size, H});
+  auto embed = torch::zeros({vocab_size, H});
   const auto active = tiny_decoder_active_ids(tokenizer);
   auto index = torch::tensor(active, torch::kLong);
   embed.index_copy_(0, index, init.normal({static_cast<int64_t>(active.size()), H}, std));
@@ -93,8 +101,8 @@ void write_tiny_decoder(const std::string& dir, const TinyDecoderShape& s, const
   config["model_type"] = "qwen2";
   config["hidden_act"] = "silu";
   config["attention_dropout"] = 0.0;
-  config["bos_token_id"] = 151643;
-  config["eos_token_id"] = 151645;
+  config["bos_token_id"] = end_of_text;
+  config["eos_token_id"] = im_end;
   config["initializer_range"] = std;
   config["hidden_size"] = H;
   config["intermediate_size"] = I;
@@ -110,13 +118,13 @@ void write_tiny_decoder(const std::string& dir, const TinyDecoderShape& s, const
   config["tie_word_embeddings"] = true;
   config["torch_dtype"] = "float32";
   config["use_cache"] = true;
-  config["vocab_size"] = s.vocab_size;
+  config["vocab_size"] = vocab_size;
   write_file_atomic((fs::path(dir) / "config.json").string(), config.dump(2) + "\n");
 
   nlohmann::ordered_json generation;
-  generation["bos_token_id"] = 151643;
-  generation["eos_token_id"] = {151645, 151643};
-  generation["pad_token_id"] = 151643;
+  generation["bos_token_id"] = end_of_text;
+  generation["eos_token_id"] = {im_end, end_of_text};
+  generation["pad_token_id"] = end_of_text;
   generation["do_sample"] = true;
   generation["temperature"] = 0.8;
   generation["top_p"] = 0.95;

@@ -31,14 +31,14 @@ DepBatch DepBatch::to(torch::Device device) const {
 
 int64_t sample_label_tokens(const DepSample& sample) {
   int64_t count = 0;
-  for (size_t t = 1; t < sample.labels.size(); ++t) count += sample.labels[t] != DepTokenIds::kIgnoreLabel;
+  for (size_t t = 1; t < sample.labels.size(); ++t) count += sample.labels[t] != kIgnoreLabel;
   return count;
 }
 
 DepBatch collate_samples(const std::vector<const DepSample*>& samples, const char* where) {
   if (samples.empty()) fail_internal(where, "empty batch");
   const int64_t batch = static_cast<int64_t>(samples.size());
-  const int64_t slots = samples[0]->slots, dim = samples[0]->dim;
+  const int64_t slots = samples[0]->slots, dim = samples[0]->dim, pad_id = samples[0]->pad_id;
   size_t longest = 0;
   bool with_labels = !samples[0]->labels.empty();
   for (const DepSample* s : samples) {
@@ -54,6 +54,8 @@ DepBatch collate_samples(const std::vector<const DepSample*>& samples, const cha
     if (static_cast<int64_t>(s->his_positions.size()) != slots || static_cast<int64_t>(s->diff_positions.size()) != slots) {
       fail(id, "placeholder positions must have one entry per slot");
     }
+    if (s->pad_id < 0) fail(id, "has no pad id (the tokenizer's <|endoftext|>; DepSampleBuilder sets it)");
+    if (s->pad_id != pad_id) fail(id, "pad id " + std::to_string(s->pad_id) + " differs from the batch's " + std::to_string(pad_id));
     if (s->input_ids.empty()) fail(id, "no input ids");
     if (with_labels != !s->labels.empty()) fail(id, "some samples of the batch have labels and some do not");
     if (with_labels && s->labels.size() != s->input_ids.size()) fail(id, "labels and input ids differ in length");
@@ -61,9 +63,9 @@ DepBatch collate_samples(const std::vector<const DepSample*>& samples, const cha
   }
   const int64_t length = static_cast<int64_t>(longest);
   DepBatch out;
-  out.input_ids = torch::full({batch, length}, DepTokenIds::kPad, torch::kLong);
+  out.input_ids = torch::full({batch, length}, pad_id, torch::kLong);
   out.attention_mask = torch::zeros({batch, length}, torch::kLong);
-  if (with_labels) out.labels = torch::full({batch, length}, DepTokenIds::kIgnoreLabel, torch::kLong);
+  if (with_labels) out.labels = torch::full({batch, length}, kIgnoreLabel, torch::kLong);
   out.his_diff = torch::empty({batch, 2 * slots, dim}, torch::kFloat32);
   out.his_positions = torch::full({batch, slots}, -1, torch::kLong);
   out.diff_positions = torch::full({batch, slots}, -1, torch::kLong);

@@ -42,15 +42,11 @@ std::vector<int64_t> PersonalizationModel::placeholder_ids(const std::vector<std
       out.push_back(cached->second);
       continue;
     }
-    int64_t id = -1;
-    if (tokenizer_) {
-      id = tokenizer_->token_to_id(token);
-    } else {
-      // No tokenizer (a model built around a bare decoder): the DEP tokens' reference ids.
-      const auto& tokens = dep_special_tokens();
-      auto it = std::find(tokens.begin(), tokens.end(), token);
-      if (it != tokens.end()) id = DepTokenIds::kHisToken0 + (it - tokens.begin());
+    if (!tokenizer_) {
+      fail(token, "placeholder token of the adapter has no id: the model has no tokenizer (give one, or "
+                  "set_placeholder_id for a bare vocabulary)");
     }
+    const int64_t id = tokenizer_->token_to_id(token);
     if (id < 0) fail(token, "placeholder token of the adapter is not in the tokenizer");
     placeholder_ids_.emplace(token, id);
     out.push_back(id);

@@ -46,7 +46,9 @@ DepSampleBuilder::DepSampleBuilder(const DataConfig& config, const DepData& data
       variant_(parse_prompt_variant(config.prompt.variant)),
       retrieval_(parse_retrieval(config.history.retrieval)),
       weighting_(parse_weighting(config.embeddings.weighting)) {
-  if (!encode_) fail_internal("DepSampleBuilder", "no tokenizer given");
+  if (!encode_.encode) fail_internal("DepSampleBuilder", "no tokenizer given");
+  if (encode_.tokens.im_end < 0 || encode_.tokens.pad < 0)
+    fail_internal("DepSampleBuilder", "the encoder's special-token ids are unset (see encoder_of)");
   rules_.slots = config.embeddings.slots;
   rules_.skip_peerless = config.quirks.slots_skip_peerless;
   rules_.count_self = config.quirks.peer_rule_counts_self;
@@ -243,24 +245,26 @@ DepSample DepSampleBuilder::build(const SplitRow& row, bool training) const {
       static_cast<int64_t>(sample.input_ids.size()) > config_.history.max_length)
     sample.input_ids.resize(static_cast<size_t>(config_.history.max_length));
   sample.prompt_length = static_cast<int64_t>(sample.input_ids.size());
+  sample.pad_id = encode_.tokens.pad;
   if (training) {
     auto target = encode_(plan.target);
     if (static_cast<int64_t>(target.size()) > config_.prompt.max_target_length)
       target.resize(static_cast<size_t>(config_.prompt.max_target_length));
-    sample.labels.assign(sample.input_ids.size(), DepTokenIds::kIgnoreLabel);
+    sample.labels.assign(sample.input_ids.size(), kIgnoreLabel);
     sample.input_ids.insert(sample.input_ids.end(), target.begin(), target.end());
     sample.labels.insert(sample.labels.end(), target.begin(), target.end());
-    sample.input_ids.push_back(DepTokenIds::kImEnd);
-    sample.labels.push_back(DepTokenIds::kImEnd);
+    sample.input_ids.push_back(encode_.tokens.im_end);
+    sample.labels.push_back(encode_.tokens.im_end);
   }
   sample.his_positions.assign(static_cast<size_t>(sample.slots), -1);
   sample.diff_positions.assign(static_cast<size_t>(sample.slots), -1);
+  const DepTokens& tokens = encode_.tokens;
   for (int64_t p = 0; p < sample.prompt_length; ++p) {
     const int64_t id = sample.input_ids[static_cast<size_t>(p)];
-    if (id >= DepTokenIds::kHisToken0 && id < DepTokenIds::kHisToken0 + sample.slots)
-      sample.his_positions[static_cast<size_t>(id - DepTokenIds::kHisToken0)] = p;
-    if (id >= DepTokenIds::kDiffToken0 && id < DepTokenIds::kDiffToken0 + sample.slots)
-      sample.diff_positions[static_cast<size_t>(id - DepTokenIds::kDiffToken0)] = p;
+    if (const int his = tokens.his_slot(id); his >= 0 && his < sample.slots)
+      sample.his_positions[static_cast<size_t>(his)] = p;
+    if (const int diff = tokens.diff_slot(id); diff >= 0 && diff < sample.slots)
+      sample.diff_positions[static_cast<size_t>(diff)] = p;
   }
   sample.slot_filled.assign(static_cast<size_t>(sample.slots), 0);
   for (size_t s = 0; s < plan.slots.size(); ++s) sample.slot_filled[s] = 1;

@@ -11,7 +11,7 @@
 #include "dep/adapter/dep_adapter.h"
 #include "dep/core/model_config.h"
 #include "dep/data/data_tokenizer.h"
-#include "dep/data/dep_sample.h"
+#include "dep/data/dep_tokens.h"
 #include "dep/core/error.h"
 #include "dep/torch/device.h"
 #include "dep/torch/tensor_io.h"
@@ -29,33 +29,50 @@ bool has_adapter_tensors(const SafetensorsCheckpoint& checkpoint) {
   return false;
 }
 
-// The 20 DEP tokens must sit at their reference ids; `allow_add` adds them (the reference's
-// add_special_tokens call) when the tokenizer has none of them.
-std::shared_ptr<BpeTokenizer> load_tokenizer(const std::string& path, bool allow_add) {
+// The tokenizer at `path` with the 20 DEP tokens; `allow_add` adds them (the reference's
+// add_special_tokens call) when it has none of them. Their ids must be the ones the checkpoint was
+// trained with: those the model directory's own tokenizer gives them (added the same way when a
+// base directory's tokenizer lacks them), checked when `path` is another tokenizer.
+std::shared_ptr<BpeTokenizer> load_tokenizer(const std::string& path, const std::string& model_dir, bool allow_add) {
   auto tokenizer = std::make_shared<BpeTokenizer>(BpeTokenizer::load(path));
   const auto& tokens = dep_special_tokens();
-  size_t present = 0;
-  for (const auto& t : tokens) present += tokenizer->token_to_id(t) >= 0;
-  if (present == 0) {
+  auto count_present = [&](const BpeTokenizer& t) {
+    size_t n = 0;
+    for (const auto& token : tokens) n += t.token_to_id(token) >= 0;
+    return n;
+  };
+  if (count_present(*tokenizer) == 0) {
     if (!allow_add) {
       fail(path, "tokenizer without the DEP tokens ([HIS_TOKEN_0..7], [DIFF_TOKEN_0..7], <his_token_start>, ...): "
                  "this checkpoint was trained with them; use the tokenizer saved with the DEP model "
-                 "(or set model.add_dep_tokens=always to add them at ids 151665-151684)");
+                 "(or set model.add_dep_tokens=always to add them after its vocabulary)");
     }
     tokenizer->add_special_tokens(tokens);
   }
+  std::optional<BpeTokenizer> reference;
+  std::string reference_source = "the tokenizer's own";
+  const auto model_tokenizer = std::filesystem::path(model_dir) / "tokenizer.json";
+  std::error_code ec;
+  const bool same_file = std::filesystem::equivalent(path, model_dir, ec) ||
+                         std::filesystem::equivalent(path, model_tokenizer, ec);
+  if (!same_file && std::filesystem::exists(model_tokenizer)) {
+    reference = BpeTokenizer::load(model_tokenizer.string());
+    if (count_present(*reference) == 0) reference->add_special_tokens(tokens);
+    reference_source = model_tokenizer.string() + ", which the checkpoint was trained with";
+  }
   std::string problems;
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    const int64_t want = DepTokenIds::kHisToken0 + static_cast<int64_t>(i);
-    const int64_t got = tokenizer->token_to_id(tokens[i]);
-    if (got != want) {
-      problems += "\n  " + tokens[i] + ": " + (got < 0 ? std::string("missing") : "id " + std::to_string(got)) +
-                  ", DEP needs id " + std::to_string(want);
+  for (const auto& token : tokens) {
+    const int64_t got = tokenizer->token_to_id(token);
+    const int64_t want = reference ? reference->token_to_id(token) : got;
+    if (got < 0 || got != want) {
+      problems += "\n  " + token + ": " + (got < 0 ? std::string("missing") : "id " + std::to_string(got)) +
+                  (want >= 0 && got >= 0 ? ", DEP needs id " + std::to_string(want) : "");
     }
   }
   if (!problems.empty()) {
-    fail(path, "tokenizer without the DEP tokens at their reference ids (is this a Qwen2.5 tokenizer?):" + problems);
+    fail(path, "tokenizer without the DEP tokens at their reference ids (" + reference_source + "):" + problems);
   }
+  DepTokens::of(*tokenizer, path);  // <|im_end|> and <|endoftext|> must exist too
   return tokenizer;
 }
 
@@ -116,6 +133,37 @@ std::string adapter_content_hash(const Adapter& adapter) {
 
 }  // namespace
 
+ModelGenerationConfig read_model_generation_config(const std::string& model_dir) {
+  ModelGenerationConfig out;
+  const auto path = (std::filesystem::path(model_dir) / "generation_config.json").string();
+  if (!std::filesystem::exists(path)) return out;
+  out.source = path;
+  const nlohmann::json json = read_json_file(path);
+  if (!json.is_object()) fail(path, "expected a JSON object");
+  auto read = [&](const char* key, auto& member) {
+    auto it = json.find(key);
+    if (it == json.end() || it->is_null()) return;
+    try {
+      member = it->get<typename std::decay_t<decltype(member)>::value_type>();
+    } catch (const nlohmann::json::exception&) {
+      fail(path, std::string("key '") + key + "' has the wrong type: " + it->dump());
+    }
+  };
+  if (auto eos = json.find("eos_token_id"); eos != json.end() && !eos->is_null()) {
+    try {
+      out.eos_token_ids = eos->is_array() ? eos->get<std::vector<int64_t>>() : std::vector<int64_t>{eos->get<int64_t>()};
+    } catch (const nlohmann::json::exception&) {
+      fail(path, "key 'eos_token_id' must be an integer or a list of integers, got " + eos->dump());
+    }
+  }
+  read("do_sample", out.do_sample);
+  read("temperature", out.temperature);
+  read("top_p", out.top_p);
+  read("top_k", out.top_k);
+  read("repetition_penalty", out.repetition_penalty);
+  return out;
+}
+
 PersonalizationModel load_personalization_model(const GenerateModelConfig& config, const DeviceConfig& device_config) {
   if (config.dir.empty()) fail("model.dir", "no model directory configured");
   if (!std::filesystem::is_directory(config.dir)) fail(config.dir, "model.dir is not a directory");
@@ -151,7 +199,7 @@ PersonalizationModel load_personalization_model(const GenerateModelConfig& confi
   origin.tokenizer_source = config.tokenizer.empty() ? config.dir : config.tokenizer;
   const bool allow_add = config.add_dep_tokens == AddDepTokens::kAlways ||
                          (config.add_dep_tokens == AddDepTokens::kAuto && origin.layout == CheckpointLayout::kBaseWithAdapter);
-  auto tokenizer = load_tokenizer(origin.tokenizer_source, allow_add);
+  auto tokenizer = load_tokenizer(origin.tokenizer_source, config.dir, allow_add);
 
   // Adapter shape checks need only the decoder's config, so they fail before the weights load.
   const int64_t hidden = read_model_config_json(config.dir).value("hidden_size", int64_t{0});

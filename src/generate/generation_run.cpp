@@ -71,6 +71,11 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   fs::create_directories(config.output.dir);
 
   const PersonalizationModel model = load_personalization_model(config.model, config.device);
+  // Unset sampling fields and stop ids come from the model: the header and the effective config
+  // record the values the run decodes with.
+  const ModelDecodingDefaults model_defaults{read_model_generation_config(config.model.dir), model.tokenizer()};
+  log::info(describe_sampling(config.sampling, model_defaults));
+  config.sampling = effective_sampling(config.sampling, model_defaults);
   const DepData data = load_dep_data(config.data, parse_split(config.split));
   for (const auto& c : config.categories) {
     if (std::find(data.categories.begin(), data.categories.end(), c) == data.categories.end()) {

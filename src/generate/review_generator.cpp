@@ -22,7 +22,84 @@ std::string placeholder_error() {
          "use a baseline prompt (prompt.variant item_only or rag) or give the DEP adapter";
 }
 
+// The reference's vLLM settings: what an unset field falls back to when the model does not say.
+constexpr bool kReferenceDoSample = true;
+constexpr double kReferenceTemperature = 0.8;
+constexpr double kReferenceTopP = 0.95;
+constexpr int64_t kReferenceTopK = 0;
+constexpr double kReferenceRepetitionPenalty = 1.0;
+
+SamplingParams params_of(const GenerateSamplingConfig& s) {
+  SamplingParams params;
+  params.do_sample = s.do_sample.value();
+  params.temperature = s.temperature.value();
+  params.top_p = s.top_p.value();
+  params.top_k = s.top_k.value();
+  params.repetition_penalty = s.repetition_penalty.value();
+  return params;
+}
+
+// A value as a config shows it (0.8, not 0.800000).
+template <class T>
+std::string shown(T value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+std::vector<int64_t> tokenizer_stop_ids(const BpeTokenizer& tokenizer) {
+  std::vector<int64_t> out;
+  for (const char* token : {kImEndToken, kEndOfTextToken})
+    if (const int64_t id = tokenizer.token_to_id(token); id >= 0) out.push_back(id);
+  return out;
+}
+
 }  // namespace
+
+GenerateSamplingConfig effective_sampling(const GenerateSamplingConfig& user, const ModelDecodingDefaults& model) {
+  const ModelGenerationConfig& file = model.generation_config;
+  GenerateSamplingConfig from_file;  // the file's values alone, checked against its name
+  from_file.do_sample = file.do_sample.value_or(kReferenceDoSample);
+  from_file.temperature = file.temperature.value_or(kReferenceTemperature);
+  from_file.top_p = file.top_p.value_or(kReferenceTopP);
+  from_file.top_k = file.top_k.value_or(kReferenceTopK);
+  from_file.repetition_penalty = file.repetition_penalty.value_or(kReferenceRepetitionPenalty);
+  if (!file.source.empty()) params_of(from_file).validate(file.source);
+  GenerateSamplingConfig out = user;
+  if (!out.do_sample) out.do_sample = from_file.do_sample;
+  if (!out.temperature) out.temperature = from_file.temperature;
+  if (!out.top_p) out.top_p = from_file.top_p;
+  if (!out.top_k) out.top_k = from_file.top_k;
+  if (!out.repetition_penalty) out.repetition_penalty = from_file.repetition_penalty;
+  if (out.stop_ids.empty()) out.stop_ids = file.eos_token_ids;
+  if (out.stop_ids.empty() && model.tokenizer) out.stop_ids = tokenizer_stop_ids(*model.tokenizer);
+  if (out.stop_ids.empty())
+    fail("sampling.stop_ids", "empty, and neither a generation_config.json nor the tokenizer names an eos token");
+  return out;
+}
+
+std::string describe_sampling(const GenerateSamplingConfig& user, const ModelDecodingDefaults& model) {
+  const auto s = effective_sampling(user, model);
+  auto origin = [](bool set_by_user, bool in_file) {
+    return std::string(set_by_user ? "config" : in_file ? "generation_config.json" : "reference default");
+  };
+  const auto& m = model.generation_config;
+  std::string stops;
+  for (auto id : s.stop_ids) stops += (stops.empty() ? "" : ",") + std::to_string(id);
+  const std::string stop_origin = !user.stop_ids.empty()        ? "config"
+                                  : !m.eos_token_ids.empty()   ? m.source
+                                                                : "the tokenizer's <|im_end|>, <|endoftext|>";
+  std::string out = "sampling: stop ids [" + stops + "] (" + stop_origin + ")";
+  out += std::string(", do_sample ") + (*s.do_sample ? "true" : "false") + " (" +
+         origin(user.do_sample.has_value(), m.do_sample.has_value()) + ")";
+  out += ", temperature " + shown(*s.temperature) + " (" +
+         origin(user.temperature.has_value(), m.temperature.has_value()) + ")";
+  out += ", top_p " + shown(*s.top_p) + " (" + origin(user.top_p.has_value(), m.top_p.has_value()) + ")";
+  out += ", top_k " + std::to_string(*s.top_k) + " (" + origin(user.top_k.has_value(), m.top_k.has_value()) + ")";
+  out += ", repetition_penalty " + shown(*s.repetition_penalty) + " (" +
+         origin(user.repetition_penalty.has_value(), m.repetition_penalty.has_value()) + ")";
+  return out;
+}
 
 std::string python_strip(const std::string& text) {
   const std::string_view view(text);
@@ -49,15 +126,11 @@ uint64_t ReviewGenerator::sample_seed(int64_t base_seed, const std::string& samp
 }
 
 ReviewGenerator::ReviewGenerator(const PersonalizationModel& model, GenerateSamplingConfig sampling,
-                                 GenerateEngineConfig engine)
-    : model_(model), sampling_(std::move(sampling)), engine_(std::move(engine)) {
-  SamplingParams params;
-  params.do_sample = sampling_.do_sample;
-  params.temperature = sampling_.temperature;
-  params.top_p = sampling_.top_p;
-  params.top_k = sampling_.top_k;
-  params.repetition_penalty = sampling_.repetition_penalty;
-  params.validate("sampling");
+                                 GenerateEngineConfig engine, const ModelGenerationConfig& model_generation_config)
+    : model_(model),
+      sampling_(effective_sampling(sampling, {model_generation_config, model.tokenizer()})),
+      engine_(std::move(engine)) {
+  params_of(sampling_).validate("sampling");
   const int64_t vocab = model_.llm().vocab_size();
   for (auto id : sampling_.stop_ids) {
     if (id < 0 || id >= vocab) {
@@ -70,11 +143,7 @@ GenerationRequest ReviewGenerator::base_request(const DepSample& sample) const {
   GenerationRequest r;
   r.prompt_ids = sample.input_ids;
   r.max_new_tokens = sampling_.max_new_tokens;
-  r.sampling.do_sample = sampling_.do_sample;
-  r.sampling.temperature = sampling_.temperature;
-  r.sampling.top_p = sampling_.top_p;
-  r.sampling.top_k = sampling_.top_k;
-  r.sampling.repetition_penalty = sampling_.repetition_penalty;
+  r.sampling = params_of(sampling_);
   r.sampling.seed = sample_seed(sampling_.seed, sample.sample_id);
   r.stop_ids = sampling_.stop_ids;
   return r;

@@ -30,13 +30,13 @@ TrainingData load_training_data(const TrainConfig& config) {
   };
   {
     const DepData data = load_dep_data(config.data, DepSplit::kTrain);
-    const DepSampleBuilder builder(config.data, data, encoder_of(*tokenizer), store.get());
+    const DepSampleBuilder builder(config.data, data, encoder_of(*tokenizer, tokenizer_path), store.get());
     out.train = build_samples(builder, first_rows(data.rows, config.samples.max_train), /*training=*/true, threads);
     log::info("train: " + std::to_string(out.train.size()) + " samples");
   }
   if (config.validation.enabled) {
     const DepData data = load_dep_data(config.data, DepSplit::kVal);
-    const DepSampleBuilder builder(config.data, data, encoder_of(*tokenizer), store.get());
+    const DepSampleBuilder builder(config.data, data, encoder_of(*tokenizer, tokenizer_path), store.get());
     const auto rows = first_rows(data.rows, config.samples.max_val);
     out.val = build_samples(builder, rows, /*training=*/true, threads);
     log::info("val: " + std::to_string(out.val.size()) + " samples");

@@ -202,6 +202,7 @@ TEST_CASE("collation left-pads and shifts placeholder positions", "[adapter]") {
     s->slots = 2;
     s->dim = 3;
     s->his_diff.assign(12, 0.0f);
+    s->pad_id = 151643;  // Qwen2.5's <|endoftext|>
   }
   a.sample_id = "a";
   b.sample_id = "b";
@@ -215,7 +216,7 @@ TEST_CASE("collation left-pads and shifts placeholder positions", "[adapter]") {
   b.diff_positions = {-1, -1};
   b.his_diff[5] = 7.0f;
   auto batch = dep::collate_samples({&a, &b});
-  CHECK(torch::equal(batch.input_ids[1], torch::tensor(std::vector<int64_t>{dep::DepTokenIds::kPad, dep::DepTokenIds::kPad, 20, 21, 22})));
+  CHECK(torch::equal(batch.input_ids[1], torch::tensor(std::vector<int64_t>{151643, 151643, 20, 21, 22})));
   CHECK(torch::equal(batch.attention_mask[1], torch::tensor({0, 0, 1, 1, 1}, torch::kLong)));
   CHECK(torch::equal(batch.labels[1], torch::tensor({-100, -100, -100, 21, 22}, torch::kLong)));
   CHECK(torch::equal(batch.his_positions, torch::tensor({1, -1, 2, 3}, torch::kLong).reshape({2, 2})));

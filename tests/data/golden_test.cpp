@@ -3,6 +3,7 @@
 // reference's formulas), the full prompt text and the length control at a tiny max length.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 
@@ -76,8 +77,9 @@ dep::InMemoryReviewEmbeddings embeddings() {
   return e;
 }
 
-// A toy tokenizer whose counts are easy by hand: one id (0) per line, plus each placeholder's id.
-std::vector<int64_t> line_encoder(std::string_view text) {
+// A toy tokenizer whose counts are easy by hand: one id (0) per line, plus each placeholder's id
+// (Qwen2.5's DEP ids).
+std::vector<int64_t> encode_lines(std::string_view text) {
   std::vector<int64_t> ids;
   size_t start = 0;
   while (start < text.size()) {
@@ -93,6 +95,20 @@ std::vector<int64_t> line_encoder(std::string_view text) {
   }
   return ids;
 }
+
+// The toy tokenizer with Qwen2.5's special-token ids, as the DEP tokenizer gives them.
+dep::DepTokens qwen_tokens() {
+  const auto& dep_tokens = dep::dep_special_tokens();
+  return dep::DepTokens::resolve(
+      [&](std::string_view token) -> int64_t {
+        if (token == "<|endoftext|>") return 151643;
+        if (token == "<|im_end|>") return 151645;
+        const auto at = std::find(dep_tokens.begin(), dep_tokens.end(), token);
+        return at == dep_tokens.end() ? -1 : 151665 + (at - dep_tokens.begin());
+      },
+      "toy tokenizer");
+}
+const dep::TokenEncoder line_encoder{encode_lines, qwen_tokens()};
 
 dep::DataConfig golden_config(const std::string& root) {
   dep::DataConfig c;
@@ -315,6 +331,7 @@ TEST_CASE("golden: the DEP prompt equals the spec's template character for chara
   CHECK(std::count(s.labels.begin(), s.labels.begin() + 41, -100) == 41);
   CHECK(s.labels[41] == 0);
   CHECK(s.labels[42] == 151645);
+  CHECK(s.pad_id == 151643);
   CHECK(s.his_positions == std::vector<int64_t>{14, 24, 34, -1, -1, -1, -1, -1});
   CHECK(s.diff_positions == std::vector<int64_t>{16, 26, 36, -1, -1, -1, -1, -1});
   CHECK(s.his_diff.empty());  // no embeddings given

@@ -272,19 +272,20 @@ TEST_CASE("generate: model.adapter=none runs the decoder alone on baseline promp
   const auto results = generator.generate(ptrs);
   for (const auto& r : generator.requests(ptrs)) CHECK(!r.soft_vectors.defined());
   dep::EngineOptions options;
-  options.stop_ids = config.sampling.stop_ids;
+  const auto& sampling = generator.sampling();  // the config's values, the model's where unset
+  options.stop_ids = sampling.stop_ids;
   for (size_t i = 0; i < samples.size(); ++i) {
     INFO(samples[i].sample_id);
     dep::GenerationRequest r;
     r.prompt_ids = samples[i].input_ids;
-    r.max_new_tokens = config.sampling.max_new_tokens;
-    r.sampling.do_sample = config.sampling.do_sample;
-    r.sampling.temperature = config.sampling.temperature;
-    r.sampling.top_p = config.sampling.top_p;
-    r.sampling.top_k = config.sampling.top_k;
-    r.sampling.repetition_penalty = config.sampling.repetition_penalty;
-    r.sampling.seed = dep::ReviewGenerator::sample_seed(config.sampling.seed, samples[i].sample_id);
-    r.stop_ids = config.sampling.stop_ids;
+    r.max_new_tokens = sampling.max_new_tokens;
+    r.sampling.do_sample = *sampling.do_sample;
+    r.sampling.temperature = *sampling.temperature;
+    r.sampling.top_p = *sampling.top_p;
+    r.sampling.top_k = *sampling.top_k;
+    r.sampling.repetition_penalty = *sampling.repetition_penalty;
+    r.sampling.seed = dep::ReviewGenerator::sample_seed(sampling.seed, samples[i].sample_id);
+    r.stop_ids = sampling.stop_ids;
     const auto direct = dep::GenerationEngine(model.llm(), options).generate({r})[0];
     CHECK(results[i].generated_tokens == static_cast<int64_t>(direct.tokens.size()));
     auto ids = direct.tokens;

@@ -61,7 +61,8 @@ std::vector<dep::DepSample> synthetic_samples(int count, uint64_t seed) {
       s.input_ids[2 + 2 * k] = 290 + k;
     }
     s.prompt_length = prompt;
-    s.labels.assign(prompt, dep::DepTokenIds::kIgnoreLabel);
+    s.labels.assign(prompt, dep::kIgnoreLabel);
+    s.pad_id = 0;
     for (int t = 0; t < 6; ++t) {
       const int64_t id = 20 + (i * 13 + t * 5) % 150;
       s.input_ids.push_back(id);

@@ -14,7 +14,7 @@
 namespace dep {
 
 struct DepBatch {
-  torch::Tensor input_ids;       // [B,T] I64, left-padded with DepTokenIds::kPad
+  torch::Tensor input_ids;       // [B,T] I64, left-padded with the samples' pad_id
   torch::Tensor attention_mask;  // [B,T] I64, 1 real / 0 pad
   torch::Tensor labels;          // [B,T] I64, -100 on prompt and pads; undefined for generation
   torch::Tensor his_diff;        // [B,2K,d] F32: rows 0..K-1 his, K..2K-1 diff
@@ -28,8 +28,8 @@ struct DepBatch {
   DepBatch to(torch::Device device) const;
 };
 
-// Left-pads the samples to the longest one. Every sample must share `slots` and `dim`; positions
-// are shifted by the padding. `where` names the data in errors.
+// Left-pads the samples to the longest one with their pad_id (the tokenizer's <|endoftext|>). Every
+// sample must share `slots`, `dim` and `pad_id`; positions are shifted by the padding. `where` names the data in errors.
 DepBatch collate_samples(const std::vector<const DepSample*>& samples, const char* where = "batch");
 
 // Positions [B,K] of the ids `placeholders` [K] in `input_ids` [B,T] (-1 when absent; a

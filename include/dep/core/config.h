@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -109,6 +110,20 @@ class Reader {
       read_value(*it, member, join_path(prefix_, key), bounds);
     }
   }
+  // An optional field: absent keeps it, null unsets it ("not set here: someone else decides").
+  template <class T>
+  void operator()(const char* key, std::optional<T>& member, const char*, Bounds bounds = Bounds::any()) {
+    known_.push_back(key);
+    auto it = object_.find(key);
+    if (it == object_.end()) return;
+    if (it->is_null()) {
+      member.reset();
+      return;
+    }
+    T value{};
+    read_value(*it, value, join_path(prefix_, key), bounds);
+    member = value;
+  }
   void choice(const char* key, std::string& member, const std::vector<std::string>& choices,
               const char* help);
   template <class E>
@@ -168,6 +183,10 @@ class Writer {
       out_[key] = member;
     }
   }
+  template <class T>
+  void operator()(const char* key, const std::optional<T>& member, const char*, Bounds = Bounds::any()) {
+    out_[key] = member ? nlohmann::ordered_json(*member) : nlohmann::ordered_json(nullptr);
+  }
   void choice(const char* key, const std::string& member, const std::vector<std::string>&, const char*) {
     out_[key] = member;
   }
@@ -198,6 +217,10 @@ class Documenter {
     } else {
       row(key, nlohmann::json(member).dump(), help + bounds_note(bounds));
     }
+  }
+  template <class T>
+  void operator()(const char* key, const std::optional<T>& member, const char* help, Bounds bounds = Bounds::any()) {
+    row(key, member ? nlohmann::json(*member).dump() : "null", help + bounds_note(bounds));
   }
   void choice(const char* key, const std::string& member, const std::vector<std::string>& choices,
               const char* help);

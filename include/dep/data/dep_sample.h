@@ -7,21 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace dep {
+#include "dep/data/dep_tokens.h"
 
-// Token ids the DEP tokenizer fixes (Qwen2.5 vocabulary + the 20 added tokens, DEP.md §7).
-struct DepTokenIds {
-  static constexpr int64_t kHisToken0 = 151665;   // [HIS_TOKEN_i] = kHisToken0 + i, i < 8
-  static constexpr int64_t kDiffToken0 = 151673;  // [DIFF_TOKEN_i] = kDiffToken0 + i, i < 8
-  static constexpr int64_t kHisStart = 151681;    // <his_token_start>
-  static constexpr int64_t kHisEnd = 151682;      // <his_token_end>
-  static constexpr int64_t kDiffStart = 151683;   // <diff_token_start>
-  static constexpr int64_t kDiffEnd = 151684;     // <diff_token_end>
-  static constexpr int64_t kImEnd = 151645;       // <|im_end|>: the eos appended to training targets
-  static constexpr int64_t kPad = 151643;         // <|endoftext|>: left padding when batching
-  static constexpr int64_t kIgnoreLabel = -100;   // label of prompt and pad positions
-  static constexpr int kMaxSlots = 8;             // placeholder ids exist for i = 0..7 only
-};
+namespace dep {
 
 struct DepSample {
   // Identity: category ("Books", ...), user id, and a stable id "split/category/user_id"
@@ -30,12 +18,14 @@ struct DepSample {
   std::string user_id;
   std::string sample_id;
 
-  // Token ids. Generation: the prompt only. Training: prompt + target + kImEnd, with labels
-  // kIgnoreLabel over the prompt, then the target ids and kImEnd (DEP.md §8). The prompt is the
-  // first `prompt_length` ids; no padding is applied here (batching left-pads with kPad).
+  // Token ids. Generation: the prompt only. Training: prompt + target + <|im_end|>, with labels
+  // kIgnoreLabel over the prompt, then the target ids and <|im_end|> (DEP.md §8). The prompt is the
+  // first `prompt_length` ids; no padding is applied here (batching left-pads with the pad id).
   std::vector<int64_t> input_ids;
   std::vector<int64_t> labels;  // same length as input_ids; empty for generation samples
   int64_t prompt_length = 0;
+  // The tokenizer's pad id (<|endoftext|>, DepTokens::pad): batching left-pads with it. -1: unset.
+  int64_t pad_id = -1;
 
   // The his/diff block, row-major [2 * slots, dim] float32: rows 0..slots-1 are the "his" vectors
   // (the user's own review embeddings), rows slots..2*slots-1 the "diff" vectors of the same items.
@@ -48,7 +38,7 @@ struct DepSample {
   // rows whose placeholder was dropped from the text by the length control (DEP.md §5/§7); only
   // rows present as placeholders (placeholder positions >= 0) are injected into the decoder.
   std::vector<float> his_diff;
-  int64_t slots = 8;    // K (placeholders [HIS_TOKEN_0..K-1], [DIFF_TOKEN_0..K-1]); at most kMaxSlots
+  int64_t slots = 8;    // K (placeholders [HIS_TOKEN_0..K-1], [DIFF_TOKEN_0..K-1]); at most DepTokens::kMaxSlots
   int64_t dim = 1024;   // embedding width (bge-m3: 1024)
   std::vector<uint8_t> slot_filled;  // [slots]: 1 where slot i holds a real item
 
@@ -67,9 +57,6 @@ struct DepSample {
   std::vector<std::string> embedding_asins;
   std::vector<int64_t> peer_counts;
 
-  // Placeholder id helpers.
-  static int64_t his_token(int i) { return DepTokenIds::kHisToken0 + i; }
-  static int64_t diff_token(int i) { return DepTokenIds::kDiffToken0 + i; }
   // Row r (0 <= r < 2*slots) of the his/diff block.
   const float* row(int64_t r) const { return his_diff.data() + r * dim; }
 };

@@ -13,6 +13,7 @@
 #include "dep/data/dep_dataset.h"
 #include "dep/data/dep_prompt.h"
 #include "dep/data/dep_sample.h"
+#include "dep/data/dep_tokens.h"
 #include "dep/data/diff_embedding.h"
 #include "dep/data/peers.h"
 #include "dep/data/retrieval.h"
@@ -20,8 +21,13 @@
 
 namespace dep {
 
-// Text → token ids with the DEP tokenizer (added tokens recognised, no BOS/EOS added).
-using TokenEncoder = std::function<std::vector<int64_t>(std::string_view)>;
+// Text → token ids with the DEP tokenizer (added tokens recognised, no BOS/EOS added), and the ids
+// that tokenizer gives the special tokens a sample needs (encoder_of in data_tokenizer.h makes both).
+struct TokenEncoder {
+  std::function<std::vector<int64_t>(std::string_view)> encode;
+  DepTokens tokens;
+  std::vector<int64_t> operator()(std::string_view text) const { return encode(text); }
+};
 
 // The dense retrieval's query vector (dim floats) for a sample; supplied by the embedder.
 using QueryEmbedder = std::function<std::vector<float>(const SplitRow&)>;
@@ -48,6 +54,7 @@ class DepSampleBuilder {
   // `data`, `embeddings` and the encoder's tokenizer must outlive the builder (the config is
   // copied). `embeddings` may be null for text-only work (plans, prompts); build() then leaves the
   // his/diff block empty. `query` is needed only for dense retrieval.
+  // The encoder's special-token ids are the ones its samples carry (tokens()).
   DepSampleBuilder(const DataConfig& config, const DepData& data, TokenEncoder encode,
                    const ReviewEmbeddings* embeddings = nullptr, QueryEmbedder query = {});
 
@@ -56,6 +63,9 @@ class DepSampleBuilder {
   DepSample build(const SplitRow& row, bool training) const;
   // Fills the his/diff block of `sample` for a plan (needs embeddings).
   void fill_embeddings(const SplitRow& row, const SamplePlan& plan, DepSample& sample) const;
+
+  // The special-token ids of the samples (the pad id their batches are padded with).
+  const DepTokens& tokens() const { return encode_.tokens; }
 
   // The inspection line of `dep-data prompts` (JSON object, one line, no trailing newline).
   static std::string inspection_json(const SamplePlan& plan);

@@ -24,5 +24,8 @@ namespace dep {
 // another hidden size, a tokenizer without the DEP tokens (or with them at other ids).
 PersonalizationModel load_personalization_model(const GenerateModelConfig& config, const DeviceConfig& device = {});
 
+// Reads `model_dir`/generation_config.json (fields left unset when the file or a key is absent).
+ModelGenerationConfig read_model_generation_config(const std::string& model_dir);
+
 
 }  // namespace dep

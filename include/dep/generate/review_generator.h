@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,9 +29,27 @@ struct ReviewGeneration {
 // Called as each sample finishes (completion order), with its position in the input vector.
 using GenerationCallback = std::function<void(size_t position, const ReviewGeneration& generation)>;
 
+// What a model says about its own decoding, as transformers and vLLM read it: its
+// generation_config.json (empty when the directory has none) and its tokenizer, whose <|im_end|> and
+// <|endoftext|> stop when nothing else names eos ids.
+struct ModelDecodingDefaults {
+  ModelGenerationConfig generation_config;
+  std::shared_ptr<BpeTokenizer> tokenizer;
+};
+
+// The settings a run decodes with: `user`'s values, its unset fields from the model's
+// generation_config.json, else the reference's (see GenerateSamplingConfig); every optional set and
+// stop_ids non-empty. The model's values are checked here, naming its file.
+GenerateSamplingConfig effective_sampling(const GenerateSamplingConfig& user, const ModelDecodingDefaults& model);
+
+// One log line: the effective stop ids and sampling, and where each came from.
+std::string describe_sampling(const GenerateSamplingConfig& user, const ModelDecodingDefaults& model);
+
 class ReviewGenerator {
  public:
-  ReviewGenerator(const PersonalizationModel& model, GenerateSamplingConfig sampling, GenerateEngineConfig engine);
+  // Decodes with effective_sampling(sampling, {model_generation_config, model.tokenizer()}).
+  ReviewGenerator(const PersonalizationModel& model, GenerateSamplingConfig sampling, GenerateEngineConfig engine,
+                  const ModelGenerationConfig& model_generation_config = {});
 
   // Generates for `samples` (prompt-only DepSamples with their his/diff blocks); returns the
   // results in input order and reports each through `on_done` as soon as it is final.
@@ -43,7 +62,7 @@ class ReviewGenerator {
   // Seed of one sample: SplitMix64 of the base seed and the FNV-1a hash of its id.
   static uint64_t sample_seed(int64_t base_seed, const std::string& sample_id);
 
-  const GenerateSamplingConfig& sampling() const { return sampling_; }
+  const GenerateSamplingConfig& sampling() const { return sampling_; }  // effective: every field set
 
  private:
   GenerationRequest base_request(const DepSample& sample) const;  // prompt, limits, sampling, seed

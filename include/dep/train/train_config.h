@@ -23,7 +23,7 @@ struct TrainModelConfig {
     v("dir", dir, "Qwen2 model directory (config.json + safetensors)");
     v("gradient_checkpointing", gradient_checkpointing, "recompute decoder layers in backward to save memory");
     v("resize_to_tokenizer", resize_to_tokenizer,
-      "resize the token embeddings to len(tokenizer) first, as the reference (Qwen2.5-7B: 152064 -> 151685 rows)");
+      "resize the token embeddings to len(tokenizer) first, as the reference (Qwen2.5-7B: 152,064 -> 151,685 rows)");
   }
 };
 

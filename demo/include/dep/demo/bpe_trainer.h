@@ -1,7 +1,7 @@
 // Learns byte-level BPE merges from a corpus and writes them as a Qwen2-style tokenizer.json
 // (NFC, Qwen's split regex, GPT-2 byte alphabet, ByteLevel decoder) that BpeTokenizer and
-// Hugging Face `tokenizers` both read. The demo's tiny decoder uses it; special tokens may sit at
-// any id (the tiny vocabulary keeps Qwen2.5's ids for them, see tiny_models.h).
+// Hugging Face `tokenizers` both read. The demo's tiny decoder uses it, with its special tokens
+// right after the learned vocabulary (see tiny_models.h).
 #pragma once
 
 #include <cstdint>
@@ -16,18 +16,13 @@ struct BpeTrainingOptions {
   int64_t min_frequency = 2;    // a pair seen fewer times is never merged
 };
 
-struct SpecialTokenAt {
-  std::string content;
-  int64_t id;
-};
-
 // Qwen2.5's pre-tokenizer regex (Oniguruma syntax, as in its tokenizer.json).
 const std::string& qwen2_split_regex();
 
-// Ids 0..255 are the bytes, 256.. the merges in rank order; `specials` are added tokens
-// (special, not normalized) at their given ids, which must not collide with the model vocab.
+// Ids 0..255 are the bytes, 256.. the merges in rank order; `specials` are added tokens (special,
+// not normalized) at the ids right after them, in order.
 // Deterministic: ties between equally frequent pairs go to the lexicographically smaller pair.
 nlohmann::json train_byte_level_bpe(const std::vector<std::string>& texts, const BpeTrainingOptions& options,
-                                    const std::vector<SpecialTokenAt>& specials);
+                                    const std::vector<std::string>& specials);
 
 }  // namespace dep

@@ -1,8 +1,7 @@
 // Tiny, randomly initialised model directories in the Hugging Face layout for the demo and the
-// end-to-end test: a Qwen2 decoder whose vocabulary keeps Qwen2.5's ids for <|endoftext|>,
-// <|im_start|>, <|im_end|> and DEP's 20 tokens (151643–151684, DEP.md §7; the data pipeline fixes
-// those ids) around a small learned BPE, and an XLM-RoBERTa embedder with a word-level Unigram
-// tokenizer. Deterministic for a seed.
+// end-to-end test: a Qwen2 decoder whose vocabulary is a small learned BPE followed by
+// <|endoftext|>, <|im_start|>, <|im_end|> and DEP's 20 tokens (every tool finds them by their
+// strings), and an XLM-RoBERTa embedder with a word-level Unigram tokenizer. Deterministic for a seed.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +21,7 @@ struct TinyDecoderShape {
   int64_t kv_heads = 2;
   int64_t max_positions = 8192;
   double rope_theta = 10000.0;
-  int64_t vocab_size = 151685;  // DEP's resized Qwen2.5 vocabulary; rows the tokenizer never makes are zero
+  // The vocabulary size is the tokenizer's (learned BPE + special tokens).
 };
 
 struct TinyEncoderShape {
@@ -33,16 +32,17 @@ struct TinyEncoderShape {
   int64_t max_positions = 514;  // XLM-R: 512 tokens + the padding offset
 };
 
-// <|endoftext|> 151643, <|im_start|> 151644, <|im_end|> 151645, then DEP's 20 tokens in the
-// reference order at 151665–151684.
-std::vector<SpecialTokenAt> qwen_dep_special_tokens();
+// The tiny decoder's special tokens, added after its learned vocabulary in this order:
+// <|endoftext|>, <|im_start|>, <|im_end|>, then DEP's 20 tokens in the reference order.
+std::vector<std::string> tiny_decoder_special_tokens();
 
 // Ids whose embedding rows are trained (the BPE vocab and the three chat tokens); every other row
-// of the tiny decoder is zero, like a spare row nobody trained.
+// of the tiny decoder (DEP's tokens, spelling duplicates) is zero, like a spare row nobody trained.
 std::vector<int64_t> tiny_decoder_active_ids(const nlohmann::json& tokenizer);
 
 // config.json, generation_config.json, tokenizer.json and model.safetensors (fp32, tied
-// embeddings, HF init: N(0, 0.02) matrices, unit norms, zero biases).
+// embeddings, HF init: N(0, 0.02) matrices, unit norms, zero biases). The vocabulary is the
+// tokenizer's; the configs' bos/eos/pad ids are its <|endoftext|> and <|im_end|>.
 void write_tiny_decoder(const std::string& dir, const TinyDecoderShape& shape, const nlohmann::json& tokenizer,
                         uint64_t seed);
 
