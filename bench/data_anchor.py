@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Speed anchor for bench/data_bench.cpp: the reference DEP's per-sample construction in Python
-(create-dataset.py + PersonalDataset, DEP.md §2-3, §8) on the same DPL-schema JSONL: meta merge, peer
+(create-dataset.py + PersonalDataset, docs/reference-behaviour.md §2-3, §8) on the same DPL-schema JSONL: meta merge, peer
 maps from every test split, then per test sample the newest-first history, the length control
 (tokenising the base prompt and the history block for k = 8..1 with Hugging Face `tokenizers`, as the
 reference does), the final prompt's ids, the slot scan and the his/diff vectors with numpy (softmax of

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     const int64_t H = model.hidden_size();
     std::vector<dep::GenerationRequest> reqs(requests);
     // Placeholders: the last 16 ids of the vocabulary, which the random prompt ids never reach.
-    const int64_t first_placeholder = model.config().vocab_size - 16;
+    const int64_t first_placeholder = model.vocab_size() - 16;
     for (int64_t r = 0; r < requests; ++r) {
       auto ids = torch::randint(0, std::min<int64_t>(150000, first_placeholder), {prompt}, gen, torch::kLong);
       auto& q = reqs[r];

@@ -19,7 +19,7 @@
 #include "dep/adapter/personalization_model.h"
 #include "dep/embed/embedding_store.h"
 #include "dep/core/error.h"
-#include "dep/demo/heldout_loss.h"
+#include "dep/train/loss_validator.h"
 #include "dep/demo/lm_pretrain.h"
 #include "dep/decoder/qwen2.h"
 #include "dep/data/sample_builder.h"
@@ -51,23 +51,24 @@ nlohmann::ordered_json heldout_loss(const dep::DataConfig& config, const std::st
   std::vector<dep::DepSample> samples;
   for (const auto& row : data.rows) samples.push_back(builder.build(row, /*training=*/true));
   std::shared_ptr<dep::CausalLM> llm = dep::load_causal_lm(model_dir);
-  dep::HeldoutLoss r;
-  if (adapter.empty()) {
-    r = dep::decoder_heldout_loss(*llm, samples);
-  } else {
+  // Without an adapter the decoder reads the prompt as it is (placeholders keep their own rows).
+  std::shared_ptr<dep::Adapter> module;
+  if (!adapter.empty()) {
     if (!store) dep::fail("--embeddings", "an adapter needs the review embeddings");
-    auto module = dep::load_adapter(adapter, llm->hidden_size());
+    module = dep::load_adapter(adapter, llm->hidden_size());
     module->eval();
-    dep::PersonalizationModel model(llm, module, tokenizer, dep::LossConfig{});
-    r = dep::dep_heldout_loss(model, samples);
   }
+  dep::PersonalizationModel model(llm, module, tokenizer, dep::LossConfig{});
+  // The trainer's validation loss, one sample per batch (no padding).
+  int64_t tokens = 0;
+  for (const auto& s : samples) tokens += dep::sample_label_tokens(s);
   nlohmann::ordered_json out;
   out["split"] = split_name;
   out["prompt_variant"] = config.prompt.variant;
   out["adapter"] = adapter;
-  out["loss"] = r.loss;
-  out["tokens"] = r.tokens;
-  out["samples"] = r.samples;
+  out["loss"] = dep::validation_loss(model, samples, 1);
+  out["tokens"] = tokens;
+  out["samples"] = samples.size();
   return out;
 }
 

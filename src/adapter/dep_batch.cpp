@@ -1,4 +1,4 @@
-// Collation of DepSamples: the reference left-pads (tokenizer padding_side="left", DEP.md §7–8).
+// Collation of DepSamples: the reference left-pads (tokenizer padding_side="left", docs/reference-behaviour.md §7–8).
 #include "dep/adapter/dep_batch.h"
 
 #include <torch/torch.h>

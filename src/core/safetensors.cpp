@@ -1,4 +1,4 @@
-// safetensors reader (mmap + validation) and writer; the rules follow models.md §D.3.
+// safetensors reader (mmap + validation) and writer; the rules follow docs/reference-behaviour.md §D.3.
 #include "dep/core/safetensors.h"
 
 #include <fcntl.h>

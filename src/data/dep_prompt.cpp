@@ -15,7 +15,7 @@ const char kGuidance[] =
     "Note: [Review Embedding] denotes a soft prompt of the review text and [Review Difference Embedding] denotes "
     "a soft prompt showing the difference between the review text and other reviews on the same item. [Review "
     "Embedding] and [Review Difference Embedding] should serve as hints for personalized review text generation.\n";
-// Baseline prompts: the reference's are not published (DEP.md §12); these follow DEP's wording.
+// Baseline prompts: the reference's are not published (docs/reference-behaviour.md §12); these follow DEP's wording.
 const char kItemOnlySystem[] =
     "Given the title and description of an item, and the output review rating and review title, generate a "
     "personalized item review for the user.\n";

@@ -1,5 +1,6 @@
 // DEP sample construction (see sample_builder.h).
 #include "dep/data/sample_builder.h"
+#include "dep/core/hash.h"
 
 #include <algorithm>
 #include <atomic>
@@ -22,14 +23,11 @@ PeerWeighting parse_weighting(const std::string& name) {
   fail("embeddings.weighting", "unknown weighting '" + name + "'");
 }
 
-// FNV-1a, to derive a per-sample seed for the random retrieval.
+// FNV-1a, to derive a per-sample seed for the random retrieval (the seeds earlier runs drew with).
 uint64_t fnv1a(const std::string& text, uint64_t seed) {
-  uint64_t h = 1469598103934665603ull ^ seed;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
+  Fnv1a h = Fnv1a::from_state(Fnv1a::kShortOffsetBasis ^ seed);
+  h.add_raw(text);
+  return h.value();
 }
 
 std::string where_of(const SplitRow& row) { return row.category + " user " + row.row.user_id; }
@@ -59,7 +57,7 @@ DepSampleBuilder::DepSampleBuilder(const DataConfig& config, const DepData& data
   if (retrieval_ == RetrievalMethod::kDense && (!embeddings_ || !query_))
     fail("history.retrieval", "dense retrieval needs review embeddings and a query embedder");
   if (!embeddings_) return;
-  // Each pool user's mean embedding (DEP.md §3.1: over E[:-2] in the reference).
+  // Each pool user's mean embedding (docs/reference-behaviour.md §3.1: over E[:-2] in the reference).
   const int64_t dim = embeddings_->dim();
   const int64_t drop = config.embeddings.pool_drop_last;
   user_means_.resize(data.pool.user_count());
@@ -145,7 +143,7 @@ SamplePlan DepSampleBuilder::plan(const SplitRow& row) const {
     return plan;
   }
 
-  // Length control (DEP.md §2): the largest k ≤ K whose history block fits in max_length minus
+  // Length control (docs/reference-behaviour.md §2): the largest k ≤ K whose history block fits in max_length minus
   // the rest of the prompt; k = 1 when none fits. Block counts add up per entry because every
   // entry boundary is a pre-tokenizer boundary ("\n" before "- [Review"); checked below.
   const int64_t avail = config_.history.max_length - plan.base_tokens;

@@ -1,4 +1,4 @@
-// The math of one Qwen2 decoder layer (models.md §A.1–A.4) with the spec's cast order, shared by
+// The math of one Qwen2 decoder layer (docs/reference-behaviour.md §A.1–A.4) with the spec's cast order, shared by
 // the plain forward and the activation-checkpointed one. Private to dep_model.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The XLM-RoBERTa forward pass (models.md §C.2–C.3): embeddings with padding-aware position ids,
+// The XLM-RoBERTa forward pass (docs/reference-behaviour.md §C.2–C.3): embeddings with padding-aware position ids,
 // post-LN encoder layers with exact-erf GELU and a padding-only bidirectional mask.
 #include "dep/embed/xlmr.h"
 

@@ -15,7 +15,7 @@
 #include "dep/core/error.h"
 #include "dep/torch/device.h"
 #include "dep/torch/tensor_io.h"
-#include "hashing.h"
+#include "dep/core/hash.h"
 #include "dep/core/log.h"
 #include "dep/text/bpe_tokenizer.h"
 
@@ -230,7 +230,7 @@ PersonalizationModel load_personalization_model(const GenerateModelConfig& confi
                            origin.tokenizer_source + " has " + std::to_string(tokenizer_vocab) + " tokens");
     }
     if (origin.layout == CheckpointLayout::kBaseWithAdapter) {
-      // The reference resizes the base model to len(tokenizer) before training (DEP.md §7).
+      // The reference resizes the base model to len(tokenizer) before training (docs/reference-behaviour.md §7).
       log::info("resizing the token embeddings of " + config.dir + " from " + std::to_string(llm->vocab_size()) +
                 " to " + std::to_string(tokenizer_vocab) + " rows (len(tokenizer))");
       llm->resize_token_embeddings(tokenizer_vocab);

@@ -18,7 +18,7 @@
 #include "dep/core/progress.h"
 #include "dep/generate/review_generator.h"
 #include "dep/data/sample_builder.h"
-#include "hashing.h"
+#include "dep/core/hash.h"
 
 namespace fs = std::filesystem;
 

@@ -8,7 +8,7 @@
 #include "dep/text/bpe_tokenizer.h"
 #include "dep/text/unicode.h"
 #include "dep/text/utf8.h"
-#include "hashing.h"
+#include "dep/core/hash.h"
 
 namespace dep {
 

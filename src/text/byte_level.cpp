@@ -1,4 +1,4 @@
-// GPT-2 byte-to-unicode table (models.md §B.3).
+// GPT-2 byte-to-unicode table (docs/reference-behaviour.md §B.3).
 #include "dep/text/byte_level.h"
 
 #include "dep/text/utf8.h"

@@ -19,9 +19,8 @@ namespace dep {
 namespace fs = std::filesystem;
 
 uint64_t train_data_fingerprint(const std::vector<DepSample>& samples) {
-  // The offset basis checkpoints have been written with: FNV's a digit short (1469598103934665603),
-  // kept so that runs saved before stay resumable.
-  Fnv1a h(Fnv1a::kOffsetBasis ^ 1469598103934665603ULL);
+  // The offset basis checkpoints have been written with, kept so that runs saved before stay resumable.
+  Fnv1a h = Fnv1a::from_state(Fnv1a::kShortOffsetBasis);
   for (const auto& s : samples) {
     // Each id byte as an 8-byte value: the bytes checkpoints written so far were hashed with.
     for (char c : s.sample_id) h.add_value(static_cast<unsigned char>(c));

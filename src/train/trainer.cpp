@@ -1,4 +1,4 @@
-// The training loop. Loss normalisation follows the reference (DEP.md §9): the cross-entropy is a
+// The training loop. Loss normalisation follows the reference (docs/reference-behaviour.md §9): the cross-entropy is a
 // token mean over the whole accumulation window (HF's num_items_in_batch) and the SAE term of each
 // micro-batch is added in full (`sum`) or divided by the window's micro-batches (`mean`).
 // Trainer::run is the loop; Trainer::Run holds its parts and the steps it is made of.

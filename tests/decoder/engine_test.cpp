@@ -236,7 +236,7 @@ TEST_CASE("generation_config.json gives the stop ids and sampling defaults", "[g
   auto plain = dep::GenerationDefaults::load(dir);
   CHECK(plain.eos_token_ids == std::vector<int64_t>{2});
   CHECK_FALSE(plain.sampling.do_sample);
-  // Qwen2.5-Instruct's file (models.md §A.8).
+  // Qwen2.5-Instruct's file (docs/reference-behaviour.md §A.8).
   dep::write_file_atomic(dir + "/generation_config.json",
                          R"({"bos_token_id":151643, "pad_token_id":151643, "do_sample":true,
                              "eos_token_id":[151645,151643], "repetition_penalty":1.05,

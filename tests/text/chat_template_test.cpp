@@ -31,7 +31,7 @@ TEST_CASE("ChatML prompt helpers: default system prompt and generation prompt", 
       "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
       "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n";
   CHECK(dep::render_chatml_prompt(user) == expected_default);
-  // models.md §B.7 golden ids.
+  // docs/reference-behaviour.md §B.7 golden ids.
   const std::vector<int64_t> golden = {151644, 8948,  198,   2610,   525,    1207,  16948, 11,     3465,
                                        553,    54364, 14817, 13,     1446,   525,   264,   10950,  17847,
                                        13,     151645, 198,  151644, 872,    198,   3838,  374,    279,

@@ -1,5 +1,5 @@
 // AdamW, gradient clipping and the linear schedule against PyTorch / transformers from the venv,
-// and the step arithmetic of the reference run (DEP.md §9).
+// and the step arithmetic of the reference run (docs/reference-behaviour.md §9).
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 

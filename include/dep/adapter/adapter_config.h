@@ -33,7 +33,7 @@ inline const EnumNames<AdapterInit>& adapter_init_names() {
   return names;
 }
 
-// What sits between the embedder and the frozen LLM (DEP.md §5–7, paper Table 2/3 ablations).
+// What sits between the embedder and the frozen LLM (docs/reference-behaviour.md §5–7, paper Table 2/3 ablations).
 struct AdapterConfig {
   AutoencoderVariant variant = AutoencoderVariant::kSae;
   int64_t embedding_dim = 1024;  // bge-m3 dense width
@@ -71,14 +71,14 @@ inline const EnumNames<WindowReduction>& window_reduction_names() {
   return names;
 }
 
-// total = gen + lambda·(recon + gamma·sparse) (paper eq. 8, DEP.md §5).
+// total = gen + lambda·(recon + gamma·sparse) (paper eq. 8, docs/reference-behaviour.md §5).
 struct LossConfig {
   double lambda = 100.0;     // weight of the SAE term
   double gamma = 1e-3;       // weight of the KL term inside it
   double rho = 0.05;         // target mean activation
   double rho_clamp = 1e-6;   // ρ̂ is clamped to [rho_clamp, 1 − rho_clamp]
   double smooth_l1_beta = 1.0;
-  // The reference (HF Trainer + DeepSpeed, DEP.md §9) adds the full SAE term of every
+  // The reference (HF Trainer + DeepSpeed, docs/reference-behaviour.md §9) adds the full SAE term of every
   // micro-batch to the accumulated gradient: `sum`. `mean` divides it by the micro-batches of the
   // accumulation window, as a plain batch mean would.
   WindowReduction sae_term_over_window = WindowReduction::kSum;

@@ -1,4 +1,4 @@
-// DEP's training objective (paper eq. 8, DEP.md §5 and §9): next-token cross-entropy over the
+// DEP's training objective (paper eq. 8, docs/reference-behaviour.md §5 and §9): next-token cross-entropy over the
 // review tokens, smooth-L1 reconstruction of the embeddings, KL sparsity of the SAE code, and the
 // weighted total gen + λ·(recon + γ·sparse).
 #pragma once

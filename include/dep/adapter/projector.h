@@ -1,5 +1,5 @@
 // The projector that maps an SAE code (or a raw embedding) into the LLM's input space (paper
-// §3.2.3, DEP.md §6): Linear(d→H), GELU, Linear(H→H). Its children are registered as "0" and "2"
+// §3.2.3, docs/reference-behaviour.md §6): Linear(d→H), GELU, Linear(H→H). Its children are registered as "0" and "2"
 // so parameter names are the reference's `align_mlp_his.0.weight`, `align_mlp_his.2.bias`, ...
 #pragma once
 

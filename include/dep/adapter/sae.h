@@ -1,4 +1,4 @@
-// The sparse autoencoder DEP puts in front of the projectors (paper §3.2.2, DEP.md §5): one
+// The sparse autoencoder DEP puts in front of the projectors (paper §3.2.2, docs/reference-behaviour.md §5): one
 // encoder Linear(d→d')+GELU and one decoder Linear(d'→d)+GELU, shared by the his and diff streams.
 // Module names match the reference checkpoint (`encoder.0.weight`, `decoder.0.bias`, ...).
 #pragma once

@@ -18,6 +18,14 @@ class Fnv1a {
   Fnv1a() = default;
   // A keyed variant: the offset basis XOR `seed` (seed 0 is plain FNV-1a).
   explicit Fnv1a(uint64_t seed) : state_(kOffsetBasis ^ seed) {}
+  // Starts from an arbitrary state: hashes that files already hold were made with FNV's offset
+  // basis a digit short (kShortOffsetBasis); they keep their values.
+  static Fnv1a from_state(uint64_t state) {
+    Fnv1a h;
+    h.state_ = state;
+    return h;
+  }
+  static constexpr uint64_t kShortOffsetBasis = 1469598103934665603ULL;
 
   void add_bytes(const void* data, size_t size) {
     const auto* p = static_cast<const unsigned char*>(data);

@@ -12,7 +12,7 @@
 
 namespace dep {
 
-// Qwen2ForCausalLM (models.md §A.7). Defaults are HF Qwen2Config's.
+// Qwen2ForCausalLM (docs/reference-behaviour.md §A.7). Defaults are HF Qwen2Config's.
 struct Qwen2Config {
   int64_t vocab_size = 151936;
   int64_t hidden_size = 4096;
@@ -33,7 +33,7 @@ struct Qwen2Config {
   static Qwen2Config load(const std::string& model_dir);
 };
 
-// XLMRobertaModel as bge-m3 uses it (models.md §C.1). Defaults are HF XLMRobertaConfig's.
+// XLMRobertaModel as bge-m3 uses it (docs/reference-behaviour.md §C.1). Defaults are HF XLMRobertaConfig's.
 struct XlmrConfig {
   int64_t vocab_size = 30522;
   int64_t hidden_size = 768;

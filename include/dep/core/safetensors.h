@@ -1,4 +1,4 @@
-// The safetensors format (models.md §D): a memory-mapped, fully validated reader, sharded
+// The safetensors format (docs/reference-behaviour.md §D): a memory-mapped, fully validated reader, sharded
 // checkpoints through model.safetensors.index.json, and an atomic writer. Torch-free; see
 // safetensors_torch.h for tensors.
 #pragma once

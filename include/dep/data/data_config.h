@@ -1,6 +1,6 @@
 // The data pipeline's config (configs/data.json): where the DPL JSONL lives, the split seeds,
 // history retrieval, peer weighting, the prompt variant and one named switch per reference quirk.
-// Defaults reproduce the reference DEP (DEP.md §1–3, §7–8); docs/data.md explains every key.
+// Defaults reproduce the reference DEP (docs/reference-behaviour.md §1–3, §7–8); docs/data.md explains every key.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The DPL data in dep's JSONL form (one user row per line, the schema of SnowCharmQ/DPL-main and
-// DPL-meta, DEP.md §1.1): reading with validation that names file and line, and the meta table.
+// DPL-meta, docs/reference-behaviour.md §1.1): reading with validation that names file and line, and the meta table.
 #pragma once
 
 #include <cstdint>

@@ -31,7 +31,7 @@ struct DepData {
 };
 
 // Reads {root}/{category}/{meta,test[,train|val]}.jsonl for every configured category and builds
-// the split (DEP.md §1.2). Errors name file and line; see ReadOptions for skip_bad_lines.
+// the split (docs/reference-behaviour.md §1.2). Errors name file and line; see ReadOptions for skip_bad_lines.
 DepData load_dep_data(const DataConfig& config, DepSplit split);
 
 }  // namespace dep

@@ -1,4 +1,4 @@
-// The DEP prompt text (DEP.md §8, paper Figure 6): the exact system prompt, the user message with
+// The DEP prompt text (docs/reference-behaviour.md §8, paper Figure 6): the exact system prompt, the user message with
 // its history block of soft-token placeholders, the hand-built ChatML, and the ablation/baseline
 // variants (paper Tables 2, 6, 9; Non-Perso and RAG prompts).
 #pragma once

@@ -19,7 +19,7 @@ struct DepSample {
   std::string sample_id;
 
   // Token ids. Generation: the prompt only. Training: prompt + target + <|im_end|>, with labels
-  // kIgnoreLabel over the prompt, then the target ids and <|im_end|> (DEP.md §8). The prompt is the
+  // kIgnoreLabel over the prompt, then the target ids and <|im_end|> (docs/reference-behaviour.md §8). The prompt is the
   // first `prompt_length` ids; no padding is applied here (batching left-pads with the pad id).
   std::vector<int64_t> input_ids;
   std::vector<int64_t> labels;  // same length as input_ids; empty for generation samples
@@ -30,12 +30,12 @@ struct DepSample {
   // The his/diff block, row-major [2 * slots, dim] float32: rows 0..slots-1 are the "his" vectors
   // (the user's own review embeddings), rows slots..2*slots-1 the "diff" vectors of the same items.
   // Slot i holds the i-th newest history item that has at least one peer (items without peers are
-  // skipped as the reference does, DEP.md §3.2) — by default NOT necessarily the review shown as
+  // skipped as the reference does, docs/reference-behaviour.md §3.2) — by default NOT necessarily the review shown as
   // "Review i+1" in the text (the reference quirk; data config `quirks.align_slots_with_text`
   // switches to the aligned variant). When fewer than `slots` items qualify (never on DPL data,
   // where the reference would crash), the remaining rows are zero and slot_filled[i] == 0.
   // The SAE sees all 2*slots rows of every sample and all of them count in its loss, including
-  // rows whose placeholder was dropped from the text by the length control (DEP.md §5/§7); only
+  // rows whose placeholder was dropped from the text by the length control (docs/reference-behaviour.md §5/§7); only
   // rows present as placeholders (placeholder positions >= 0) are injected into the decoder.
   std::vector<float> his_diff;
   int64_t slots = 8;    // K (placeholders [HIS_TOKEN_0..K-1], [DIFF_TOKEN_0..K-1]); at most DepTokens::kMaxSlots

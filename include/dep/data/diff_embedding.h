@@ -1,4 +1,4 @@
-// The difference-aware embedding of one history item (paper eq. 4, DEP.md §3.2): the weighted sum
+// The difference-aware embedding of one history item (paper eq. 4, docs/reference-behaviour.md §3.2): the weighted sum
 // of (own review − peer review) over every peer, with the reference weights (softmax of the
 // sum-normalised distances between the users' mean embeddings) or the plain mean.
 #pragma once

@@ -1,5 +1,5 @@
 // The peer pool and the choice of history items whose his/diff vectors fill the soft-token slots
-// (DEP.md §3). The pool holds the test-split profiles of every user of every category minus each
+// (docs/reference-behaviour.md §3). The pool holds the test-split profiles of every user of every category minus each
 // profile's last items; the peers of an item are the other pool reviewers of the same asin.
 #pragma once
 

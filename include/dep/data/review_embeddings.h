@@ -1,5 +1,5 @@
 // Where the data pipeline gets review embeddings: one float32 list per (category, user) in the
-// reference layout (DEP.md §1.3: the user's test profile oldest first, then the test target).
+// reference layout (docs/reference-behaviour.md §1.3: the user's test profile oldest first, then the test target).
 // The embedder's store implements this interface; tests and benchmarks use the in-memory one.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Builds DEP samples from a loaded split (DEP.md §2, §3, §8): history retrieval, the slot items
+// Builds DEP samples from a loaded split (docs/reference-behaviour.md §2, §3, §8): history retrieval, the slot items
 // and their peers, the prompt under the token-length control, token ids and labels, and the
 // [2K, dim] his/diff embedding block.
 #pragma once

@@ -1,4 +1,4 @@
-// DEP's train/val/test construction from the DPL splits (DEP.md §1.2): train = each user's DPL
+// DEP's train/val/test construction from the DPL splits (docs/reference-behaviour.md §1.2): train = each user's DPL
 // train row with the longest profile, val = a seeded sample of the union of val splits, test =
 // the DPL test split, categories concatenated in the configured order.
 #pragma once

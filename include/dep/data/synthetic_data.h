@@ -1,7 +1,7 @@
 // A synthetic dataset in the DPL schema for demos, tests and benchmarks: users with distinct,
 // learnable writing styles (signature vocabulary, review length, sentiment that follows the
 // rating), items reviewed by several users, several categories, built into train/val/test the
-// way DPL builds its splits (DEP.md §1.1). Deterministic for a given config (seed included).
+// way DPL builds its splits (docs/reference-behaviour.md §1.1). Deterministic for a given config (seed included).
 #pragma once
 
 #include <cstdint>

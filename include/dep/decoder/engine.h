@@ -14,7 +14,7 @@
 
 namespace dep {
 
-// generation_config.json of a model directory (models.md §A.8); absent keys keep HF's defaults,
+// generation_config.json of a model directory (docs/reference-behaviour.md §A.8); absent keys keep HF's defaults,
 // absent file = config.json's eos ids and greedy.
 struct GenerationDefaults {
   std::vector<int64_t> eos_token_ids;

@@ -1,4 +1,4 @@
-// The Qwen2 decoder (Qwen2ForCausalLM, every Qwen2.5 size; models.md §A), the CausalLM
+// The Qwen2 decoder (Qwen2ForCausalLM, every Qwen2.5 size; docs/reference-behaviour.md §A), the CausalLM
 // implementation for model_type "qwen2": loading a Hugging Face model directory, the forward pass
 // with ids or inputs_embeds, left padding, KV cache, autograd to the inputs (weights frozen) with
 // optional per-layer activation checkpointing. Code outside src/decoder uses CausalLM.

@@ -1,4 +1,4 @@
-// Next-token choice with Hugging Face's logits-processor order (models.md §E.1): repetition penalty →
+// Next-token choice with Hugging Face's logits-processor order (docs/reference-behaviour.md §E.1): repetition penalty →
 // temperature → top-k → top-p → softmax → multinomial, or argmax of the penalised scores (greedy).
 // One row at a time (choose_next_token) or a whole decode batch with reused buffers (TokenSampler).
 #pragma once

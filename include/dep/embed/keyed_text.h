@@ -1,5 +1,5 @@
 // The texts the embedding store embeds, each under a unique key: read from a JSONL of
-// {"key", "text"} or derived from a DPL split the way DEP embeds it (DEP.md §1.3).
+// {"key", "text"} or derived from a DPL split the way DEP embeds it (docs/reference-behaviour.md §1.3).
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// XLM-RoBERTa encoder as bge-m3 runs it (models.md §C): loads a Hugging Face model directory and
+// XLM-RoBERTa encoder as bge-m3 runs it (docs/reference-behaviour.md §C): loads a Hugging Face model directory and
 // computes the last hidden state and the dense (L2-normalised CLS) embedding of a padded batch.
 #pragma once
 

@@ -4,7 +4,7 @@
 //     vocabulary plus `sae.*` and `align_mlp_*` tensors in the same safetensors files;
 //   - a base Qwen2.5-Instruct directory plus a dep adapter file (reference tensor names, or any
 //     method's file with dep's metadata); the embedding matrix is resized to the tokenizer's length
-//     as the reference's resize_token_embeddings does (a shrink for Qwen2.5: rows 0..151684 are kept);
+//     as the reference's resize_token_embeddings does (a shrink for Qwen2.5-7B: its first len(tokenizer) rows are kept);
 //   - a decoder alone (model.adapter = "none") for the baselines (Non-Perso, RAG), whose prompts
 //     carry no soft-prompt placeholders.
 #pragma once

@@ -1,6 +1,6 @@
 // Where dep-generate reads review embeddings from (the data pipeline's ReviewEmbeddings): a
 // safetensors file holding one F32 tensor [rows, dim] per user, named "{category}/{user_id}", rows
-// in the reference layout (test profile oldest first, then the target; DEP.md §1.3). This is the
+// in the reference layout (test profile oldest first, then the target; docs/reference-behaviour.md §1.3). This is the
 // minimal reader generation needs until the embedder's store (issue 5) is available to link.
 #pragma once
 

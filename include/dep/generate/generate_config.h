@@ -1,5 +1,5 @@
 // dep-generate's typed config (configs/generate.json): which checkpoint, which samples, how to
-// sample (defaults = the reference's vLLM settings, DEP.md §10), the engine and the outputs.
+// sample (defaults = the reference's vLLM settings, docs/reference-behaviour.md §10), the engine and the outputs.
 // Torch-free so the app can parse and dump it cheaply; docs/generation.md explains every key.
 #pragma once
 

@@ -1,5 +1,5 @@
-// Prompt rendering for Qwen2.5-Instruct: the ChatML chat template (models.md §B.8, no tools) and
-// DEP's hand-built template (DEP.md §8). Content is inserted verbatim (no trimming, no escaping).
+// Prompt rendering for Qwen2.5-Instruct: the ChatML chat template (docs/reference-behaviour.md §B.8, no tools) and
+// DEP's hand-built template (docs/reference-behaviour.md §8). Content is inserted verbatim (no trimming, no escaping).
 //
 //   ChatML, no system message given → Qwen's default system prompt:
 //     <|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n
@@ -41,7 +41,7 @@ std::string render_chatml(const std::vector<ChatMessage>& messages, bool add_gen
 std::string render_chatml_prompt(const std::string& system, const std::string& user);
 std::string render_chatml_prompt(const std::string& user);
 
-// DEP's training/generation prompt (system prompt and user message of DEP.md §8).
+// DEP's training/generation prompt (system prompt and user message of docs/reference-behaviour.md §8).
 std::string render_dep_prompt(const std::string& system, const std::string& user);
 
 // The same, with the ids the tokenizer gives the text.

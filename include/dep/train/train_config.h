@@ -1,6 +1,6 @@
 // Everything dep-train reads (configs/train.json): the frozen model, the data, the adapter and its
 // loss, the optimizer, schedule, loop, checkpoints and logs. Defaults are the reference run
-// (DEP.md §9); docs/training.md lists every key.
+// (docs/reference-behaviour.md §9); docs/training.md lists every key.
 #pragma once
 
 #include <cstdint>
@@ -121,7 +121,7 @@ struct ValidationConfig {
   bool enabled = true;
   SelectBy select_by = SelectBy::kLoss;
   // select_by = "meteor": how the val generations are made and scored. Sampling defaults are the
-  // reference's test-time decoding (T 0.8, top-p 0.95, 2048 new tokens, DEP.md §10), so the
+  // reference's test-time decoding (T 0.8, top-p 0.95, 2048 new tokens, docs/reference-behaviour.md §10), so the
   // selection sees what the evaluation will; do_sample = false is the cheaper greedy option.
   int64_t generation_samples = 0;
   GenerateSamplingConfig sampling;

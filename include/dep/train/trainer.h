@@ -1,4 +1,4 @@
-// The DEP training loop (DEP.md §9): micro-batches of left-padded samples, gradient accumulation
+// The DEP training loop (docs/reference-behaviour.md §9): micro-batches of left-padded samples, gradient accumulation
 // with the reference's loss normalisation, clipping, AdamW on the fp32 adapter, the linear
 // schedule, per-epoch validation and best-checkpoint marking, checkpoints that resume exactly,
 // save-and-exit on SIGINT/SIGTERM, a stop on non-finite losses, logs and metrics.jsonl.

@@ -33,7 +33,7 @@ std::vector<std::string> tokenizer_corpus(const DepData& split);
 
 // For every review of every row (profile reviews and the row's target): the Non-Perso prompt
 // (item only) and, for a seeded `dep_fraction` of them, the DEP prompt whose history is the user's
-// earlier reviews, newest first, with their soft-token placeholders (DEP.md §8). With `embeddings`
+// earlier reviews, newest first, with their soft-token placeholders (docs/reference-behaviour.md §8). With `embeddings`
 // (a store holding every review of the split's users), DEP-format examples also carry the
 // history reviews' embeddings, so the decoder learns to read the writer from [HIS_TOKEN_i].
 std::vector<LmExample> pretraining_examples(const DepData& split, const PretrainCorpusOptions& options,
