@@ -74,7 +74,8 @@ DepAdapterOutput DepAdapter::forward_block(const torch::Tensor& his_diff) {
 AdapterOutput DepAdapter::forward(const AdapterInputs& inputs) {
   auto it = inputs.find(kInput);
   if (it == inputs.end() || !it->second.defined()) {
-    fail_internal("DepAdapter::forward", std::string("the batch has no '") + kInput + "' block");
+    fail(kInput, "the DEP adapter reads each sample's his/diff embeddings, and these samples were built without "
+                 "them (no embedding store given)");
   }
   DepAdapterOutput parts = forward_block(it->second);
   const int64_t slots = it->second.size(1) / 2;

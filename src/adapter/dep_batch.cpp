@@ -15,7 +15,10 @@ int64_t DepBatch::label_tokens() const {
   return labels.narrow(1, 1, labels.size(1) - 1).ne(-100).sum().item<int64_t>();
 }
 
-std::map<std::string, torch::Tensor> DepBatch::conditioning() const { return {{"his_diff", his_diff}}; }
+std::map<std::string, torch::Tensor> DepBatch::conditioning() const {
+  if (!his_diff.defined()) return {};
+  return {{"his_diff", his_diff}};
+}
 
 DepBatch DepBatch::to(torch::Device device) const {
   DepBatch out;
@@ -41,13 +44,15 @@ DepBatch collate_samples(const std::vector<const DepSample*>& samples, const cha
   const int64_t slots = samples[0]->slots, dim = samples[0]->dim, pad_id = samples[0]->pad_id;
   size_t longest = 0;
   bool with_labels = !samples[0]->labels.empty();
+  // Samples built without embeddings (baseline prompts, the decoder alone) carry no block at all.
+  const bool with_block = !samples[0]->his_diff.empty();
   for (const DepSample* s : samples) {
     const std::string id = std::string(where) + ": sample " + s->sample_id;
     if (s->slots != slots || s->dim != dim) {
       fail(id, "slots/dim " + std::to_string(s->slots) + "/" + std::to_string(s->dim) + " differ from the batch's " +
                    std::to_string(slots) + "/" + std::to_string(dim));
     }
-    if (static_cast<int64_t>(s->his_diff.size()) != 2 * slots * dim) {
+    if (with_block && static_cast<int64_t>(s->his_diff.size()) != 2 * slots * dim) {
       fail(id, "his/diff block has " + std::to_string(s->his_diff.size()) + " floats, expected 2*" +
                    std::to_string(slots) + "*" + std::to_string(dim));
     }
@@ -66,7 +71,7 @@ DepBatch collate_samples(const std::vector<const DepSample*>& samples, const cha
   out.input_ids = torch::full({batch, length}, pad_id, torch::kLong);
   out.attention_mask = torch::zeros({batch, length}, torch::kLong);
   if (with_labels) out.labels = torch::full({batch, length}, kIgnoreLabel, torch::kLong);
-  out.his_diff = torch::empty({batch, 2 * slots, dim}, torch::kFloat32);
+  if (with_block) out.his_diff = torch::empty({batch, 2 * slots, dim}, torch::kFloat32);
   out.his_positions = torch::full({batch, slots}, -1, torch::kLong);
   out.diff_positions = torch::full({batch, slots}, -1, torch::kLong);
   auto ids = out.input_ids.accessor<int64_t, 2>();
@@ -85,7 +90,7 @@ DepBatch collate_samples(const std::vector<const DepSample*>& samples, const cha
       auto labels = out.labels.accessor<int64_t, 2>();
       for (int64_t t = 0; t < n; ++t) labels[b][pad + t] = s.labels[t];
     }
-    std::copy(s.his_diff.begin(), s.his_diff.end(), out.his_diff[b].data_ptr<float>());
+    if (with_block) std::copy(s.his_diff.begin(), s.his_diff.end(), out.his_diff[b].data_ptr<float>());
     for (int64_t i = 0; i < slots; ++i) {
       for (auto [source, target] : {std::pair{&s.his_positions, &his}, std::pair{&s.diff_positions, &diff}}) {
         const int64_t p = (*source)[i];

@@ -150,7 +150,7 @@ TEST_CASE("METEOR validation: prompt-only val samples, generations scored agains
   one.validation.generation_samples = 1;
   CHECK(dep::load_training_data(one).val_prompts.size() == 1);
 
-  auto model = dep::build_dep_model(config, data.tokenizer_size);
+  auto model = dep::build_dep_model(config, data.tokenizer_size, data.tokenizer);
   const dep::ValidationMeteor meteor(config.validation, data.val_prompts, data.tokenizer);
   const auto first = meteor.evaluate(model);
   REQUIRE(first.samples == 2);
@@ -186,7 +186,7 @@ TEST_CASE("the Trainer selects the best checkpoint by validation METEOR", "[trai
   auto config = w.config;
   config.checkpoint.dir = dep::test::scratch_dir("meteor_trainer");
   auto data = dep::load_training_data(config);
-  auto model = dep::build_dep_model(config, data.tokenizer_size);
+  auto model = dep::build_dep_model(config, data.tokenizer_size, data.tokenizer);
   // Targets = the untrained adapter's generations, so the metric is far from 0 and moves only
   // when training changes what the model writes.
   auto prompts = data.val_prompts;

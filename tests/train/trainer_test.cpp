@@ -319,7 +319,7 @@ std::map<std::string, std::pair<std::string, std::filesystem::file_time_type>> s
 
 }  // namespace
 
-TEST_CASE("--resume of a finished run changes nothing on disk", "[train][resume]") {
+TEST_CASE("resuming a finished run (--resume) changes nothing on disk", "[train][resume]") {
   auto samples = synthetic_samples(5, 7);
   auto val = synthetic_samples(2, 8);
   const std::string dir = dep::test::scratch_dir("resume_finished");
@@ -327,7 +327,7 @@ TEST_CASE("--resume of a finished run changes nothing on disk", "[train][resume]
   config.train.epochs = 2;
   config.checkpoint.every_steps = 2;
   config.checkpoint.keep_last = 1;
-  auto model = dep::build_dep_model(config, tiny_llm());
+  auto model = tiny_model(config);
   const auto full = dep::Trainer(config, model, samples, val).run(false);
   REQUIRE(full.state.global_step == 6);
   const auto before = snapshot(dir);
@@ -336,7 +336,7 @@ TEST_CASE("--resume of a finished run changes nothing on disk", "[train][resume]
   // Coarse file-system clocks: make a rewrite show up in the mtimes.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   torch::manual_seed(123);
-  auto model_again = dep::build_dep_model(config, tiny_llm());
+  auto model_again = tiny_model(config);
   const auto again = dep::Trainer(config, model_again, samples, val).run(true);
   CHECK(again.state.global_step == full.state.global_step);
   CHECK(again.last_checkpoint == full.last_checkpoint);
@@ -443,7 +443,7 @@ TEST_CASE("the loop's parts: a selection validator and the gradient sync are wha
   auto samples = synthetic_samples(4, 10);
   auto config = tiny_config(dep::test::scratch_dir("parts"));
   config.validation.select_by = dep::SelectBy::kMeteor;  // any name but "loss" takes the caller's validator
-  auto model = dep::build_dep_model(config, tiny_llm());
+  auto model = tiny_model(config);
   dep::TrainHooks hooks;
   hooks.selection = std::make_shared<ScriptedValidator>(std::vector<double>{0.5, 0.3, 0.4});
   auto sync = std::make_shared<CountingSync>(0, 1);
@@ -469,7 +469,7 @@ TEST_CASE("a rank other than the main one trains its share and writes nothing", 
   const std::string dir = dep::test::scratch_dir("rank1");
   auto config = tiny_config(dir);
   config.checkpoint.every_steps = 1;
-  auto model = dep::build_dep_model(config, tiny_llm());
+  auto model = tiny_model(config);
   dep::TrainHooks hooks;
   auto sync = std::make_shared<CountingSync>(1, 2);
   hooks.sync = sync;

@@ -10,7 +10,7 @@
 #include "dep/core/config.h"
 #include "dep/core/device_config.h"
 #include "dep/data/data_config.h"
-#include "dep/generate/generate_config.h"
+#include "dep/decoder/sampling_config.h"
 
 namespace dep {
 
