@@ -1,5 +1,6 @@
 // Full-parameter LM pretraining of a tiny Qwen2 decoder (see lm_pretrain.h).
 #include "dep/demo/lm_pretrain.h"
+#include "dep/train/adamw.h"
 
 #include <torch/torch.h>
 
@@ -155,13 +156,10 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
   }
 
   if (soft_map.defined()) matrices.push_back(soft_map);
-  torch::optim::AdamW optimizer(
-      std::vector<torch::optim::OptimizerParamGroup>{
-          torch::optim::OptimizerParamGroup(matrices, std::make_unique<torch::optim::AdamWOptions>(
-                                                          torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay))),
-          torch::optim::OptimizerParamGroup(vectors, std::make_unique<torch::optim::AdamWOptions>(
-                                                         torch::optim::AdamWOptions(options.lr).weight_decay(0.0)))},
-      torch::optim::AdamWOptions(options.lr));
+  // dep's AdamW (the trainer's; torch.optim.AdamW's update): weights decay, norms and biases do not.
+  AdamW optimizer;
+  for (size_t i = 0; i < matrices.size(); ++i) optimizer.add_param("matrix." + std::to_string(i), matrices[i], options.weight_decay);
+  for (size_t i = 0; i < vectors.size(); ++i) optimizer.add_param("vector." + std::to_string(i), vectors[i], 0.0);
   int64_t total_steps = options.epochs * static_cast<int64_t>(batches.size());
   if (options.max_steps > 0) total_steps = std::min(total_steps, options.max_steps);
   const int64_t warmup = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(options.warmup_ratio * total_steps)));
@@ -217,12 +215,11 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
       const auto lse = torch::logaddexp(torch::logsumexp(logits, 1), torch::full({1}, log_inactive));
       const auto loss = (lse - logits.gather(1, target.unsqueeze(1)).squeeze(1)).mean();
       const double lr = lr_at(report.steps);
-      for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
       optimizer.zero_grad();
       loss.backward();
       torch::nn::utils::clip_grad_norm_(matrices, options.clip);
       torch::nn::utils::clip_grad_norm_(vectors, options.clip);
-      optimizer.step();
+      optimizer.step(lr);
       const double value = loss.item<double>();
       if (!std::isfinite(value)) fail("pretrain", "loss became " + std::to_string(value) + " at step " + std::to_string(report.steps));
       loss_sum += value;
