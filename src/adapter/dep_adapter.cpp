@@ -10,9 +10,6 @@
 
 namespace dep {
 
-std::string his_placeholder(int64_t slot) { return "[HIS_TOKEN_" + std::to_string(slot) + "]"; }
-std::string diff_placeholder(int64_t slot) { return "[DIFF_TOKEN_" + std::to_string(slot) + "]"; }
-
 DepAdapter::DepAdapter(const AdapterConfig& config, int64_t hidden_size) : config_(config), hidden_size_(hidden_size) {
   if (config_.hidden_size != 0 && config_.hidden_size != hidden_size) {
     fail("adapter.hidden_size", "is " + std::to_string(config_.hidden_size) + " but the LLM's hidden size is " +

@@ -17,11 +17,14 @@ int slot_in(const std::vector<int64_t>& ids, int64_t id) {
 
 }  // namespace
 
+std::string his_placeholder(int64_t slot) { return "[HIS_TOKEN_" + std::to_string(slot) + "]"; }
+std::string diff_placeholder(int64_t slot) { return "[DIFF_TOKEN_" + std::to_string(slot) + "]"; }
+
 const std::vector<std::string>& dep_special_tokens() {
   static const std::vector<std::string> kTokens = [] {
     std::vector<std::string> t;
-    for (int i = 0; i < DepTokens::kMaxSlots; ++i) t.push_back("[HIS_TOKEN_" + std::to_string(i) + "]");
-    for (int i = 0; i < DepTokens::kMaxSlots; ++i) t.push_back("[DIFF_TOKEN_" + std::to_string(i) + "]");
+    for (int i = 0; i < DepTokens::kMaxSlots; ++i) t.push_back(his_placeholder(i));
+    for (int i = 0; i < DepTokens::kMaxSlots; ++i) t.push_back(diff_placeholder(i));
     for (const char* s : {"<his_token_start>", "<his_token_end>", "<diff_token_start>", "<diff_token_end>"})
       t.push_back(s);
     return t;

@@ -14,6 +14,7 @@
 #include "dep/adapter/adapter_config.h"
 #include "dep/adapter/projector.h"
 #include "dep/adapter/sae.h"
+#include "dep/data/dep_tokens.h"  // the placeholder tokens it fills
 
 namespace dep {
 
@@ -65,10 +66,6 @@ class DepAdapter : public Adapter {
   AdapterConfig config_;
   int64_t hidden_size_;
 };
-
-// The placeholder tokens of slot i.
-std::string his_placeholder(int64_t slot);
-std::string diff_placeholder(int64_t slot);
 
 // The DEP reader of reference checkpoints without metadata (the authors' sae.* / align_mlp_*
 // tensors): the AdapterConfig inferred from their shapes; hidden_size = the projectors' width.

@@ -18,6 +18,9 @@ inline constexpr int64_t kIgnoreLabel = -100;
 // DEP's 20 added tokens in the reference's order: [HIS_TOKEN_0..7], [DIFF_TOKEN_0..7],
 // <his_token_start>, <his_token_end>, <diff_token_start>, <diff_token_end> (docs/reference-behaviour.md §7).
 const std::vector<std::string>& dep_special_tokens();
+// The placeholder tokens of slot i: [HIS_TOKEN_i], [DIFF_TOKEN_i].
+std::string his_placeholder(int64_t slot);
+std::string diff_placeholder(int64_t slot);
 inline constexpr const char* kImEndToken = "<|im_end|>";        // the eos appended to training targets
 inline constexpr const char* kEndOfTextToken = "<|endoftext|>";  // the pad token (left padding)
 
