@@ -1,34 +1,39 @@
 #!/usr/bin/env bash
 # The DEP pipeline on the built-in default, end to end on tiny models and synthetic data that dep
-# makes itself: synthetic DPL data -> tiny decoder + embedder -> decoder LM pretraining (then
-# frozen) -> review embeddings -> DEP adapter training -> generation (DEP and Non-Perso) ->
-# evaluation -> $out/summary.json and a results table. Needs a build (scripts/build.sh).
-#   scripts/demo_pipeline.sh [--quick] [--out DIR]
-# --quick is the reduced run the end-to-end test uses. DEP_BUILD_DIR picks the build,
-# DEP_DEMO_THREADS the torch threads (default 2).
+# makes itself (docs/demo.md): synthetic DPL data -> tiny decoder + embedder -> review embeddings ->
+# decoder LM pretraining (then frozen) -> adapters trained with dep-train (DEP with text, and the
+# "no text" ablations) -> held-out loss, generation and evaluation of every method on the same test
+# samples -> $out/summary.json, summary.md, summary.svg (+ .png) and a results table with paired
+# bootstrap intervals. Needs a build (scripts/build.sh).
+#   scripts/demo_pipeline.sh [--quick] [--seed N] [--out DIR]
+# --quick is the reduced run of the end-to-end test; --seed changes the world (data, models,
+# pretraining). DEP_BUILD_DIR picks the build, DEP_DEMO_THREADS the torch threads (default 2).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DEP_BUILD_DIR:-$root/build}"
 bin="$build/bin"
 out="$build/demo"
 quick=0
+seed=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --out) out="$2"; shift ;;
-    *) echo "demo_pipeline.sh: unknown argument $1" >&2; exit 2 ;;
+    --seed) seed="$2"; shift ;;
+    *) echo "demo_pipeline.sh: unknown argument $1 (use --quick, --seed N, --out DIR)" >&2; exit 2 ;;
   esac
   shift
 done
+case "$seed" in ''|*[!0-9]*) echo "demo_pipeline.sh: --seed needs a non-negative integer, got '$seed'" >&2; exit 2 ;; esac
 threads="${DEP_DEMO_THREADS:-2}"
 cfg="$root/configs/demo"
 cd "$root"
 
 # Reduced sizes for the end-to-end test; the default is the README demo.
 if [ "$quick" = 1 ]; then
-  users="[8,8,8]"; pretrain_steps=300; epochs=4; new_tokens=96
+  users="[8,8,8]"; pretrain_steps=400; epochs=3; new_tokens=96; rows=all
 else
-  users="[16,16,16]"; pretrain_steps=400; epochs=4; new_tokens=160
+  users="[16,16,16]"; pretrain_steps=500; epochs=3; new_tokens=160; rows=all
 fi
 # The tiny models run many small kernels: idle OpenMP workers should sleep, not spin (on a busy
 # 2-core machine spinning made every stage ~3x slower).
@@ -39,58 +44,78 @@ step() { echo; echo "== [$(( $(date +%s) - start ))s] $*"; }
 
 rm -rf "$out"
 mkdir -p "$out/configs"
-data="$out/data" models="$out/models" run="$out/runs/dep"
+data="$out/data" models="$out/models"
 # The demo configs name build/demo/...; point them at this run's directory.
 for f in "$cfg"/*.json; do sed "s#build/demo#$out#g" "$f" > "$out/configs/$(basename "$f")"; done
 cfgs="$out/configs"
 
-step "synthetic DPL data -> $data"
-"$bin/dep-data" synth --config "$cfgs/synth.json" --set "users=$users" --out "$data"
+step "synthetic DPL data (seed $seed) -> $data"
+"$bin/dep-data" synth --config "$cfgs/synth.json" --set "users=$users" --set "seed=$seed" --out "$data"
 
 step "tiny decoder + embedder (tokenizers learned on the train split) -> $models"
-"$bin/dep-make-tiny" models --data "$data" --decoder "$models/decoder-init" --embedder "$models/embedder" --seed 1
+"$bin/dep-make-tiny" models --data "$data" --decoder "$models/decoder-init" --embedder "$models/embedder" --seed "$seed"
 
 step "review embeddings of every user's profile and targets: the test rows hold the longest profiles (dep-embed) -> $out/embeddings"
 "$bin/dep-embed" --config "$cfgs/embed.json" --set "device.threads=$threads"
+"$bin/dep-make-tiny" identify --config "$cfgs/data.json" --embeddings "$out/embeddings" --out "$out/identification.json"
 
 step "pretrain the tiny decoder on the train split's reviews ($pretrain_steps updates); it stays frozen afterwards"
-# Every review in both prompt formats; DEP-format prompts show 2 earlier reviews and read their
-# embeddings at [HIS_TOKEN_i], so the decoder knows where the writer can be read.
-"$bin/dep-make-tiny" pretrain --data "$data" --model "$models/decoder-init" --out "$models/decoder" \
-  --epochs 100 --max-steps "$pretrain_steps" --threads "$threads" --seed 1 --dep-fraction 1 --max-history 2 \
-  --embeddings "$out/embeddings"
+# Every review with the item-only prompt, and in a personalized prompt (DEP, or a no-text
+# ablation) whose his/diff vectors the decoder reads through linear maps that are then discarded.
+"$bin/dep-make-tiny" pretrain --config "$cfgs/data.json" --model "$models/decoder-init" --out "$models/decoder" \
+  --epochs 100 --max-steps "$pretrain_steps" --threads "$threads" --seed "$seed" --embeddings "$out/embeddings"
 
-step "train the DEP adapter on the frozen decoder (dep-train, $epochs epochs) -> $run"
-"$bin/dep-train" --config "$cfgs/train.json" --set "train.epochs=$epochs" --set "device.threads=$threads" \
-  --set "samples.threads=$threads"
-adapter="$run/$(cat "$run/best")/adapter.safetensors"
-echo "best checkpoint by validation loss: $adapter"
+# Each method: prompt variant, history K, injected streams.
+declare -A variant=([non_perso]=item_only [rag]=item_and_reviews [dep]=dep [dep_no_text]=no_text
+                    [his_only_no_text]=his_only_no_text [diff_only_no_text]=diff_only_no_text [dep_zero_soft]=dep)
+declare -A history_k=([non_perso]=2 [rag]=2 [dep]=2 [dep_no_text]=8 [his_only_no_text]=8 [diff_only_no_text]=8
+                      [dep_zero_soft]=2)
+declare -A inject=([dep]=both [dep_no_text]=both [his_only_no_text]=his [diff_only_no_text]=diff)
+trained=(dep dep_no_text his_only_no_text diff_only_no_text)
+methods=(non_perso rag dep dep_no_text his_only_no_text diff_only_no_text dep_zero_soft)
+adapter_of() { case "$1" in dep_zero_soft) echo dep ;; non_perso|rag) echo "" ;; *) echo "$1" ;; esac; }
 
-step "held-out loss of the test reviews: DEP (adapter), Non-Perso (item-only prompt), DEP prompt without adapter"
-"$bin/dep-make-tiny" heldout-loss --config "$cfgs/data.json" --model "$models/decoder" \
-  --adapter "$adapter" --embeddings "$out/embeddings" --out "$out/loss_dep.json" --threads "$threads"
-"$bin/dep-make-tiny" heldout-loss --config "$cfgs/data.json" --set prompt.variant=item_only \
-  --model "$models/decoder" --out "$out/loss_non_perso.json" --threads "$threads"
-# Ablation: the DEP prompt without the adapter (placeholders read their own, zero, token rows).
-"$bin/dep-make-tiny" heldout-loss --config "$cfgs/data.json" --model "$models/decoder" \
-  --out "$out/loss_dep_no_adapter.json" --threads "$threads"
+for m in "${trained[@]}"; do
+  step "train the $m adapter on the frozen decoder (dep-train: ${variant[$m]} prompt, $rows train rows, $epochs epochs)"
+  "$bin/dep-train" --config "$cfgs/train.json" --set "train.epochs=$epochs" --set "train.rows=$rows" \
+    --set "data.prompt.variant=${variant[$m]}" --set "data.history.k=${history_k[$m]}" --set "adapter.inject=${inject[$m]}" \
+    --set "checkpoint.dir=$out/runs/$m" --set "device.threads=$threads" --set "samples.threads=$threads"
+  echo "best checkpoint by validation loss: $out/runs/$m/$(cat "$out/runs/$m/best")"
+done
 
-step "generate the test split: DEP, then Non-Perso (dep-generate, T 0.8, top-p 0.95, <= $new_tokens tokens)"
-"$bin/dep-generate" --config "$cfgs/generate.json" --set "model.adapter=$adapter" \
-  --set "sampling.max_new_tokens=$new_tokens" --set "device.threads=$threads" --out "$out/generate/dep"
-"$bin/dep-generate" --config "$cfgs/generate.json" --set model.adapter=none --set data.prompt.variant=item_only \
-  --set embeddings= --set "sampling.max_new_tokens=$new_tokens" --set "device.threads=$threads" \
-  --out "$out/generate/non_perso"
-
-step "evaluate (dep-eval: METEOR, ROUGE, BLEU per category)"
-for method in dep non_perso; do
-  "$bin/dep-eval" "$out/generate/$method/generations.jsonl" --summary "$out/eval_$method.json" --bootstrap-seed 1
+for m in "${methods[@]}"; do
+  dir="$out/methods/$m"
+  mkdir -p "$dir"
+  a="$(adapter_of "$m")"
+  adapter="none"
+  [ -n "$a" ] && adapter="$out/runs/$a/$(cat "$out/runs/$a/best")/adapter.safetensors"
+  zero=false
+  [ "$m" = dep_zero_soft ] && zero=true
+  step "$m: held-out loss of the test reviews, generation (T 0.8, top-p 0.95, <= $new_tokens tokens), evaluation"
+  loss_args=()
+  [ "$adapter" != none ] && loss_args+=(--adapter "$adapter" --embeddings "$out/embeddings")
+  [ "$zero" = true ] && loss_args+=(--zero-soft)
+  "$bin/dep-make-tiny" heldout-loss --config "$cfgs/data.json" --set "prompt.variant=${variant[$m]}" \
+    --set "history.k=${history_k[$m]}" --model "$models/decoder" "${loss_args[@]}" --out "$dir/loss.json" \
+    --threads "$threads" > /dev/null
+  gen_args=()
+  [ "$adapter" = none ] && gen_args+=(--set embeddings=)
+  "$bin/dep-generate" --config "$cfgs/generate.json" --set "model.adapter=$adapter" --set "model.zero_soft_prompt=$zero" \
+    --set "data.prompt.variant=${variant[$m]}" --set "data.history.k=${history_k[$m]}" "${gen_args[@]}" \
+    --set "sampling.max_new_tokens=$new_tokens" --set "device.threads=$threads" --out "$dir/generate"
+  ln -sf generate/generations.jsonl "$dir/generations.jsonl"
+  "$bin/dep-eval" "$dir/generate/generations.jsonl" --summary "$dir/eval.json" --per-sample "$dir/eval_per_sample.jsonl" \
+    --bootstrap-seed 1 > /dev/null
+  echo "$m: held-out loss $(sed -n 's/.*"loss": \([0-9.]*\).*/\1/p' "$dir/loss.json" | head -1)"
 done
 
 step "summary"
 elapsed=$(( $(date +%s) - start ))
+specs=()
+for m in "${methods[@]}"; do specs+=(--method "$m=$out/methods/$m"); done
 "$bin/dep-make-tiny" summary --out "$out/summary.json" --wall-seconds "$elapsed" \
-  --method "dep=$out/eval_dep.json,$out/loss_dep.json" \
-  --method "non_perso=$out/eval_non_perso.json,$out/loss_non_perso.json" \
-  --method "dep_no_adapter=,$out/loss_dep_no_adapter.json"
-echo "wrote $out/summary.json (${elapsed}s)"
+  --identification "$out/identification.json" "${specs[@]}"
+if command -v rsvg-convert > /dev/null; then
+  rsvg-convert -o "$out/summary.png" "$out/summary.svg" && echo "wrote $out/summary.png"
+fi
+echo "wrote $out/summary.json, summary.md, summary.svg (${elapsed}s)"

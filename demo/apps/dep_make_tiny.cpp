@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "dep/core/app.h"
 #include "dep/core/atomic_file.h"
@@ -15,7 +16,9 @@
 #include "dep/data/data_config.h"
 #include "dep/data/data_tokenizer.h"
 #include "dep/data/dep_dataset.h"
+#include "dep/demo/demo_chart.h"
 #include "dep/demo/demo_summary.h"
+#include "dep/demo/user_identification.h"
 #include "dep/adapter/personalization_model.h"
 #include "dep/embed/embedding_store.h"
 #include "dep/core/error.h"
@@ -41,7 +44,7 @@ dep::DepData load_train_split(const std::string& root, const std::vector<std::st
 // data pipeline and scores them with the frozen decoder, with the adapter's soft prompts when given.
 nlohmann::ordered_json heldout_loss(const dep::DataConfig& config, const std::string& split_name,
                                     const std::string& model_dir, const std::string& adapter,
-                                    const std::string& embeddings) {
+                                    const std::string& embeddings, bool zero_soft) {
   const auto data = dep::load_dep_data(config, dep::parse_split(split_name));
   const auto tokenizer =
       std::make_shared<dep::BpeTokenizer>(dep::load_dep_tokenizer(config.tokenizer.empty() ? model_dir : config.tokenizer));
@@ -58,17 +61,29 @@ nlohmann::ordered_json heldout_loss(const dep::DataConfig& config, const std::st
     module = dep::load_adapter(adapter, llm->hidden_size());
     module->eval();
   }
+  if (zero_soft && !module) dep::fail("--zero-soft", "needs --adapter");
   dep::PersonalizationModel model(llm, module, tokenizer, dep::LossConfig{});
-  // The trainer's validation loss, one sample per batch (no padding).
+  model.set_zero_soft_prompt(zero_soft);
+  // The trainer's validation loss, one sample per batch (no padding), kept per sample for the
+  // summary's paired bootstrap.
+  const auto losses = dep::sample_losses(model, samples);
+  double sum = 0;
   int64_t tokens = 0;
-  for (const auto& s : samples) tokens += dep::sample_label_tokens(s);
+  nlohmann::ordered_json per_sample = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < samples.size(); ++i) {
+    sum += losses[i].sum;
+    tokens += losses[i].tokens;
+    per_sample.push_back({{"sample_id", samples[i].sample_id}, {"ce_sum", losses[i].sum}, {"tokens", losses[i].tokens}});
+  }
   nlohmann::ordered_json out;
   out["split"] = split_name;
   out["prompt_variant"] = config.prompt.variant;
   out["adapter"] = adapter;
-  out["loss"] = dep::validation_loss(model, samples, 1);
+  out["zero_soft_prompt"] = zero_soft;
+  out["loss"] = tokens > 0 ? sum / static_cast<double>(tokens) : 0.0;
   out["tokens"] = tokens;
   out["samples"] = samples.size();
+  out["per_sample"] = std::move(per_sample);
   return out;
 }
 
@@ -104,8 +119,8 @@ int main(int argc, char** argv) {
     models->add_option("--embedder-layers", encoder.layers, "embedder layers")->capture_default_str();
 
     auto* pre = app.add_subcommand("pretrain", "LM-pretrain a tiny decoder on the train split's reviews");
-    pre->add_option("--data", data_root, "synthetic DPL root")->required();
-    pre->add_option("--categories", categories, "categories to read (default: the data config's)");
+    dep::ConfigFlags pretrain_flags;
+    dep::add_config_flags<dep::DataConfig>(*pre, pretrain_flags, "configs/demo/data.json");
     pre->add_option("--model", model_dir, "decoder directory to start from")->required();
     pre->add_option("--out", out_dir, "output decoder directory")->required();
     pre->add_option("--epochs", pretrain.epochs, "epochs")->capture_default_str();
@@ -113,16 +128,16 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     pre->add_option("--batch-size", pretrain.batch_size, "examples per step")->capture_default_str();
     pre->add_option("--lr", pretrain.lr, "peak learning rate")->capture_default_str();
-    pre->add_option("--dep-fraction", corpus.dep_fraction, "share of reviews also shown in the DEP prompt format")
-        ->capture_default_str();
-    pre->add_option("--max-history", corpus.max_history, "most earlier reviews shown in a DEP-format prompt")
+    pre->add_option("--personalized-fraction", corpus.personalized_fraction,
+                    "share of reviews also shown in a personalized prompt (DEP or a no-text ablation)")
         ->capture_default_str();
     pre->add_option("--seed", seed, "random seed")->capture_default_str();
     pre->add_option("--threads", threads, "torch threads (0 = all cores)")->capture_default_str();
     std::string pretrain_embeddings;
     pre->add_option("--embeddings", pretrain_embeddings,
-                    "review embedding store (dep-embed): DEP-format examples read the history reviews' embeddings "
-                    "at [HIS_TOKEN_i] through a trained linear map, so the decoder learns to read the writer there");
+                    "review embedding store (dep-embed): personalized examples read their his/diff embeddings at "
+                    "[HIS_TOKEN_i]/[DIFF_TOKEN_i] through trained linear maps (then discarded), so the decoder learns "
+                    "to read the writer there");
 
     std::string split = "test", adapter, embeddings, out_json;
     dep::ConfigFlags data_flags;
@@ -132,17 +147,32 @@ int main(int argc, char** argv) {
     loss->add_option("--model", model_dir, "decoder directory")->required();
     loss->add_option("--adapter", adapter, "DEP adapter safetensors (omit for the decoder alone)");
     loss->add_option("--embeddings", embeddings, "review embedding store (dep-embed output)");
+    bool zero_soft = false;
+    loss->add_flag("--zero-soft", zero_soft, "ablation: the adapter's soft vectors replaced by zeros");
     loss->add_option("--out", out_json, "write the result JSON here");
     loss->add_option("--threads", threads, "torch threads (0 = all cores)")->capture_default_str();
 
     std::vector<std::string> method_specs;
-    std::string summary_out;
+    std::string summary_out, identification_json;
     double wall = 0;
-    auto* summary = app.add_subcommand("summary", "combine dep-eval summaries and held-out losses into the demo summary");
-    summary->add_option("--method", method_specs, "NAME=EVAL_SUMMARY.json,LOSS.json (repeatable; a missing file gives nulls)")
+    auto* summary = app.add_subcommand("summary", "the demo summary: metrics, held-out losses and paired-bootstrap intervals "
+                                                  "per method; summary.json, summary.md and summary.svg (+ .png)");
+    summary->add_option("--method", method_specs,
+                        "NAME=DIR with DIR/{generations.jsonl, eval.json, eval_per_sample.jsonl, loss.json} (repeatable; "
+                        "a missing file gives nulls)")
         ->required();
-    summary->add_option("--out", summary_out, "summary JSON to write")->required();
+    summary->add_option("--out", summary_out, "summary JSON to write; summary.md and summary.svg go beside it")->required();
     summary->add_option("--wall-seconds", wall, "the pipeline's wall time, recorded in the summary");
+    summary->add_option("--identification", identification_json, "dep-make-tiny identify output, recorded in the summary");
+
+    int64_t heldout_per_user = 3;
+    auto* identify = app.add_subcommand("identify", "nearest-centroid writer identification from his vs diff embeddings");
+    dep::ConfigFlags identify_flags;
+    dep::add_config_flags<dep::DataConfig>(*identify, identify_flags, "configs/demo/data.json");
+    identify->add_option("--embeddings", embeddings, "review embedding store (dep-embed output)")->required();
+    identify->add_option("--heldout-per-user", heldout_per_user, "newest reviews with peers held out per user")
+        ->capture_default_str();
+    identify->add_option("--out", out_json, "write the result JSON here");
 
     cli.parse(argc, argv);
 
@@ -164,17 +194,36 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (summary->parsed()) {
-      std::vector<dep::MethodResult> methods;
+      std::vector<dep::MethodRun> methods;
       for (const auto& spec : method_specs) {
-        const auto eq = spec.find('='), comma = spec.find(',', eq == std::string::npos ? 0 : eq);
-        if (eq == std::string::npos || comma == std::string::npos)
-          dep::fail("--method", "expected NAME=EVAL_SUMMARY.json,LOSS.json, got '" + spec + "'");
-        methods.push_back({spec.substr(0, eq), spec.substr(eq + 1, comma - eq - 1), spec.substr(comma + 1)});
+        const auto eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0) dep::fail("--method", "expected NAME=DIR, got '" + spec + "'");
+        methods.push_back({spec.substr(0, eq), spec.substr(eq + 1)});
       }
+      dep::check_output_file(summary_out, "--out");
       auto result = dep::demo_summary(methods);
-      if (wall > 0) result["wall_seconds"] = wall;
+      if (!identification_json.empty()) result["embeddings"] = dep::read_json_file(identification_json);
+      if (wall > 0) result["wall_seconds"] = static_cast<int64_t>(wall);
+      const auto base = std::filesystem::path(summary_out).replace_extension("");
       dep::write_file_atomic(summary_out, result.dump(2) + "\n");
+      dep::write_file_atomic(base.string() + ".md", dep::demo_markdown(result));
+      dep::write_file_atomic(base.string() + ".svg", dep::demo_chart_svg(result));
       std::printf("%s", dep::demo_table(result).c_str());
+      return 0;
+    }
+    if (identify->parsed()) {
+      const auto config = dep::load_config<dep::DataConfig>(identify_flags);
+      if (!config) return 0;
+      const auto test = dep::load_dep_data(*config, dep::DepSplit::kTest);
+      const auto store = dep::EmbeddingStore::open(embeddings);
+      const auto r = dep::identify_users(test, *store, heldout_per_user);
+      nlohmann::ordered_json out{{"users", r.users},           {"heldout", r.heldout},
+                                 {"his_accuracy", r.his_accuracy}, {"diff_accuracy", r.diff_accuracy},
+                                 {"chance", r.chance},         {"method", "nearest centroid, Euclidean, per category"}};
+      if (!out_json.empty()) dep::write_file_atomic(out_json, out.dump(2) + "\n");
+      std::printf("writer identified from held-out reviews (%lld users, %lld reviews): his %.3f, diff %.3f (chance %.3f)\n",
+                  static_cast<long long>(r.users), static_cast<long long>(r.heldout), r.his_accuracy, r.diff_accuracy,
+                  r.chance);
       return 0;
     }
     dep::set_torch_threads(static_cast<int>(threads));
@@ -182,17 +231,22 @@ int main(int argc, char** argv) {
       const auto config = dep::load_config<dep::DataConfig>(data_flags);
       if (!config) return 0;
       if (!out_json.empty()) dep::check_output_file(out_json, "--out");
-      const auto result = heldout_loss(*config, split, model_dir, adapter, embeddings);
+      const auto result = heldout_loss(*config, split, model_dir, adapter, embeddings, zero_soft);
       if (!out_json.empty()) dep::write_file_atomic(out_json, result.dump(2) + "\n");
       std::printf("%s\n", result.dump().c_str());
       return 0;
     }
-    const auto train = load_train_split(data_root, categories);
+    auto data_config = dep::load_config<dep::DataConfig>(pretrain_flags);
+    if (!data_config) return 0;
+    data_config->tokenizer = model_dir;  // the decoder being pretrained defines the token counts
+    const auto train = dep::load_dep_data(*data_config, dep::DepSplit::kTrain);
+    const dep::BpeTokenizer tokenizer = dep::load_dep_tokenizer(model_dir);
     corpus.seed = static_cast<uint64_t>(seed);
     pretrain.seed = static_cast<uint64_t>(seed);
     std::unique_ptr<dep::EmbeddingStore> pretrain_store;
     if (!pretrain_embeddings.empty()) pretrain_store = dep::EmbeddingStore::open(pretrain_embeddings);
-    const auto examples = dep::pretraining_examples(train, corpus, pretrain_store.get());
+    const auto examples =
+        dep::pretraining_examples(*data_config, train, dep::encoder_of(tokenizer), pretrain_store.get(), corpus);
     const auto r = dep::pretrain_decoder(model_dir, examples, pretrain, out_dir);
     std::printf("pretrained %s: %lld examples (%lld dropped), %lld steps, %lld tokens, loss %.3f -> %.3f, %.1f s\n",
                 out_dir.c_str(), static_cast<long long>(r.examples), static_cast<long long>(r.dropped),

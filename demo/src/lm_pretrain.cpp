@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <numeric>
 #include <random>
 
@@ -33,7 +34,8 @@ struct Encoded {
   std::vector<int64_t> rows;    // embedding-table row of each input token
   std::vector<int64_t> labels;  // table row of the next-token target, -1 where not trained
   std::vector<int64_t> soft_positions;  // positions of [HIS_TOKEN_i] that read an embedding
-  std::vector<float> soft_values;       // their review embeddings, [soft_positions, dim] row-major
+  std::vector<uint8_t> soft_his;        // per soft position: 1 = his map, 0 = diff map
+  std::vector<float> soft_values;       // their embeddings, [soft_positions, dim] row-major
 };
 
 // HF-named tensors of the trained model: fused q/k/v and gate/up split back apart.
@@ -93,16 +95,25 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
   for (auto& t : matrices) t.set_requires_grad(true);
   for (auto& t : vectors) t.set_requires_grad(true);
 
-  // Review embeddings reach the decoder through one trained linear map at the [HIS_TOKEN_i]
-  // positions: the decoder learns that the writer can be read there, as DEP's soft prompts are.
-  // The map is not saved; dep-train later learns its own adapter against the frozen decoder.
+  // Review (his) and difference (diff) embeddings reach the decoder through two trained linear
+  // maps at their placeholders: the decoder learns that the writer can be read there, as DEP's soft
+  // prompts are. The maps are not saved; dep-train later learns its own adapter against the frozen
+  // decoder.
   int64_t soft_dim = 0;
   for (const auto& ex : examples)
-    if (!ex.his_embeddings.empty()) soft_dim = static_cast<int64_t>(ex.his_embeddings.front().size());
-  torch::Tensor soft_map;
+    if (!ex.soft.empty()) soft_dim = static_cast<int64_t>(ex.soft.front().value.size());
+  torch::Tensor his_map, diff_map;
   if (soft_dim > 0) {
-    soft_map = (torch::randn({soft_dim, model.config().hidden_size}) / std::sqrt(static_cast<double>(soft_dim)));
-    soft_map.set_requires_grad(true);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(soft_dim));
+    his_map = torch::randn({soft_dim, model.config().hidden_size}) * scale;
+    diff_map = torch::randn({soft_dim, model.config().hidden_size}) * scale;
+    his_map.set_requires_grad(true);
+    diff_map.set_requires_grad(true);
+  }
+  std::map<int64_t, bool> is_his;  // placeholder id -> reads through the his map (else the diff map)
+  for (int64_t i = 0; i < DepTokens::kMaxSlots; ++i) {
+    if (i < static_cast<int64_t>(tokens.his.size())) is_his[tokens.his[static_cast<size_t>(i)]] = true;
+    if (i < static_cast<int64_t>(tokens.diff.size())) is_his[tokens.diff[static_cast<size_t>(i)]] = false;
   }
 
   PretrainReport report;
@@ -111,14 +122,15 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
     std::vector<int64_t> ids = tokenizer.encode(ex.prompt);
     const size_t prompt_len = ids.size();
     Encoded e;
-    for (size_t i = 0; i < ex.his_embeddings.size(); ++i) {
-      const auto& v = ex.his_embeddings[i];
-      if (static_cast<int64_t>(v.size()) != soft_dim) fail("pretrain", "review embeddings of mixed widths");
-      if (i >= tokens.his.size()) fail(model_dir, "the tokenizer has no [HIS_TOKEN_" + std::to_string(i) + "]");
-      const auto at = std::find(ids.begin(), ids.end(), tokens.his[i]);
-      if (at == ids.end()) fail("pretrain", "prompt without [HIS_TOKEN_" + std::to_string(i) + "] for its embedding");
+    for (const auto& soft : ex.soft) {
+      if (static_cast<int64_t>(soft.value.size()) != soft_dim) fail("pretrain", "soft inputs of mixed widths");
+      const int64_t id = tokenizer.token_to_id(soft.token);
+      if (id < 0 || !is_his.count(id)) fail(model_dir, "the tokenizer has no placeholder " + soft.token);
+      const auto at = std::find(ids.begin(), ids.end(), id);
+      if (at == ids.end()) fail("pretrain", "prompt without " + soft.token + " for its embedding");
       e.soft_positions.push_back(at - ids.begin());
-      e.soft_values.insert(e.soft_values.end(), v.begin(), v.end());
+      e.soft_his.push_back(is_his.at(id));
+      e.soft_values.insert(e.soft_values.end(), soft.value.begin(), soft.value.end());
     }
     tokenizer.encode_into(ex.target, ids);
     ids.push_back(tokens.im_end);
@@ -155,7 +167,10 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
     batches.back().push_back(i);
   }
 
-  if (soft_map.defined()) matrices.push_back(soft_map);
+  if (his_map.defined()) {
+    matrices.push_back(his_map);
+    matrices.push_back(diff_map);
+  }
   // dep's AdamW (the trainer's; torch.optim.AdamW's update): weights decay, norms and biases do not.
   AdamW optimizer;
   for (size_t i = 0; i < matrices.size(); ++i) optimizer.add_param("matrix." + std::to_string(i), matrices[i], options.weight_decay);
@@ -188,6 +203,7 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
       auto mask = torch::zeros({B, static_cast<int64_t>(T)}, torch::kLong);
       auto labels = torch::full({B, static_cast<int64_t>(T)}, -1, torch::kLong);
       std::vector<int64_t> soft_flat_positions;
+      std::vector<uint8_t> soft_his;
       std::vector<float> soft_values;
       for (int64_t r = 0; r < B; ++r) {  // left padding
         const auto& e = data[batch[static_cast<size_t>(r)]];
@@ -196,6 +212,7 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
         labels[r].narrow(0, off, n).copy_(torch::tensor(e.labels, torch::kLong));
         mask[r].narrow(0, off, n).fill_(1);
         for (auto p : e.soft_positions) soft_flat_positions.push_back(r * static_cast<int64_t>(T) + off + p);
+        soft_his.insert(soft_his.end(), e.soft_his.begin(), e.soft_his.end());
         soft_values.insert(soft_values.end(), e.soft_values.begin(), e.soft_values.end());
         report.tokens += n;
       }
@@ -204,7 +221,9 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
       if (!soft_flat_positions.empty()) {
         const auto n_soft = static_cast<int64_t>(soft_flat_positions.size());
         const auto values = torch::from_blob(soft_values.data(), {n_soft, soft_dim}, torch::kFloat32);
-        flat = flat.index_put({torch::tensor(soft_flat_positions, torch::kLong)}, torch::matmul(values, soft_map));
+        const auto his = torch::from_blob(soft_his.data(), {n_soft, 1}, torch::kUInt8).to(torch::kBool);
+        const auto vectors = torch::where(his, torch::matmul(values, his_map), torch::matmul(values, diff_map));
+        flat = flat.index_put({torch::tensor(soft_flat_positions, torch::kLong)}, vectors);
       }
       const auto embeds = flat.view({B, static_cast<int64_t>(T), -1});
       const auto hidden = model.hidden_states(embeds, mask);

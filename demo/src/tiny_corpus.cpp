@@ -2,11 +2,13 @@
 #include "dep/demo/tiny_corpus.h"
 
 #include <algorithm>
+#include <memory>
 #include <random>
 
 #include "dep/data/dep_prompt.h"
 #include "dep/core/error.h"
 #include "dep/data/review_embeddings.h"
+#include "dep/data/sample_builder.h"
 
 namespace dep {
 namespace {
@@ -34,45 +36,74 @@ std::vector<std::string> tokenizer_corpus(const DepData& split) {
   return texts;
 }
 
-std::vector<LmExample> pretraining_examples(const DepData& split, const PretrainCorpusOptions& options,
-                                            const ReviewEmbeddings* embeddings) {
+std::vector<LmExample> pretraining_examples(const DataConfig& config, const DepData& split, const TokenEncoder& encode,
+                                            const ReviewEmbeddings* embeddings, const PretrainCorpusOptions& options) {
+  // Every target is shown item-only, in the his+diff "no text" prompt (the soft vectors alone: the
+  // format the decoder most needs to learn to read), and in one more personalized format drawn by
+  // share: the DEP prompt, the RAG prompt (text only), his only, diff only.
+  struct Format {
+    PromptVariant variant;
+    const char* name;
+    double share;
+  };
+  std::vector<Format> formats = {{PromptVariant::kDep, "dep", 0.35}, {PromptVariant::kItemAndReviews, "item_and_reviews", 0.35}};
+  if (embeddings) {
+    formats.push_back({PromptVariant::kHisOnlyNoText, "his_only_no_text", 0.15});
+    formats.push_back({PromptVariant::kDiffOnlyNoText, "diff_only_no_text", 0.15});
+  }
+  auto builder_for = [&](PromptVariant variant, const char* name) {
+    DataConfig c = config;
+    c.prompt.variant = name;
+    if (!shows_review_text(variant)) c.history.k = c.embeddings.slots;  // no text: every slot fits
+    return std::make_unique<DepSampleBuilder>(c, split, encode, embeddings);
+  };
+  std::vector<std::unique_ptr<DepSampleBuilder>> builders;
+  std::vector<double> cumulative;
+  double total = 0;
+  for (const auto& f : formats) {
+    builders.push_back(builder_for(f.variant, f.name));
+    cumulative.push_back(total += f.share);
+  }
+  std::unique_ptr<DepSampleBuilder> no_text;
+  if (embeddings) no_text = builder_for(PromptVariant::kNoText, "no_text");
+  DataConfig item_only_config = config;
+  item_only_config.prompt.variant = "item_only";
+  const DepSampleBuilder item_only(item_only_config, split, encode, nullptr);
+
   std::mt19937_64 rng(options.seed);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  const std::string non_perso_system = system_prompt(PromptVariant::kItemOnly);
-  const std::string dep_system = system_prompt(PromptVariant::kDep);
   std::vector<LmExample> out;
   for (const auto& sr : split.rows) {
-    const auto reviews = reviews_oldest_first(sr.row);
-    const float* user_rows = nullptr;
-    int64_t stored = 0;
-    if (embeddings) {
-      user_rows = embeddings->user_rows(sr.category, sr.row.user_id, &stored);
-      if (stored < static_cast<int64_t>(reviews.size()) - 1) {
-        fail("pretrain embeddings", sr.category + "/" + sr.row.user_id + " has " + std::to_string(stored) +
-                                        " stored review embeddings, the train row needs " +
-                                        std::to_string(reviews.size() - 1));
-      }
-    }
+    // Every review the row's user wrote up to its target, each as a target with the earlier ones
+    // as its profile (a prefix of the test profile, as the builder requires).
+    std::vector<Review> reviews = sr.row.profile;
+    reviews.push_back(sr.row.data);
     for (size_t j = 0; j < reviews.size(); ++j) {
-      const Review& target = *reviews[j];
-      const ItemMeta& item = meta_of(split, target.asin);
-      out.push_back({chat_prompt(non_perso_system, user_message(item, target, ""), false), target.text, {}});
-      if (j == 0 || uniform(rng) >= options.dep_fraction) continue;
-      std::string history = history_header();
-      LmExample example;
-      const auto k = std::min<int64_t>(options.max_history, static_cast<int64_t>(j));
-      for (int64_t i = 0; i < k; ++i) {
-        const size_t past_index = j - 1 - static_cast<size_t>(i);
-        const Review& past = *reviews[past_index];
-        history += history_entry(static_cast<int>(i), past, meta_of(split, past.asin), PromptVariant::kDep);
-        if (user_rows) {
-          const float* row = user_rows + static_cast<int64_t>(past_index) * embeddings->dim();
-          example.his_embeddings.emplace_back(row, row + embeddings->dim());
+      SplitRow row{sr.category, UserRow{}};
+      row.row.user_id = sr.row.user_id;
+      row.row.profile.assign(reviews.begin(), reviews.begin() + static_cast<std::ptrdiff_t>(j));
+      row.row.data = reviews[j];
+      const DepSample plain = item_only.build(row, /*training=*/false);
+      out.push_back({plain.prompt, plain.target, {}});
+      if (j == 0 || uniform(rng) >= options.personalized_fraction) continue;
+      const double pick = uniform(rng) * total;
+      const size_t f = static_cast<size_t>(std::lower_bound(cumulative.begin(), cumulative.end(), pick) -
+                                           cumulative.begin());
+      for (const DepSampleBuilder* builder : {no_text.get(), builders[std::min(f, builders.size() - 1)].get()}) {
+        if (!builder) continue;
+        const DepSample sample = builder->build(row, /*training=*/false);
+        LmExample example{sample.prompt, sample.target, {}};
+        if (embeddings) {
+          for (int64_t i = 0; i < sample.slots; ++i) {
+            const auto at = [&](int64_t r) { return std::vector<float>(sample.row(r), sample.row(r) + sample.dim); };
+            if (sample.his_positions[static_cast<size_t>(i)] >= 0)
+              example.soft.push_back({his_placeholder(static_cast<int>(i)), at(i)});
+            if (sample.diff_positions[static_cast<size_t>(i)] >= 0)
+              example.soft.push_back({diff_placeholder(static_cast<int>(i)), at(sample.slots + i)});
+          }
         }
+        out.push_back(std::move(example));
       }
-      example.prompt = chat_prompt(dep_system, user_message(item, target, history), false);
-      example.target = target.text;
-      out.push_back(std::move(example));
     }
   }
   return out;

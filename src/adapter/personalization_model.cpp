@@ -56,7 +56,9 @@ std::vector<int64_t> PersonalizationModel::placeholder_ids(const std::vector<std
 
 AdapterOutput PersonalizationModel::adapt(const AdapterInputs& inputs) const {
   if (!adapter_) return {};
-  return adapter_->forward(inputs);
+  AdapterOutput out = adapter_->forward(inputs);
+  if (zero_soft_prompt_ && out.vectors.defined()) out.vectors = torch::zeros_like(out.vectors);
+  return out;
 }
 
 torch::Tensor PersonalizationModel::input_embeddings(const torch::Tensor& ids, const AdapterOutput& adapted) const {

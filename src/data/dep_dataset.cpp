@@ -13,7 +13,7 @@ const UserRow* DepData::test_row(const std::string& category, const std::string&
   return &test_rows.at(category)[it->second];
 }
 
-DepData load_dep_data(const DataConfig& config, DepSplit split) {
+DepData load_dep_data(const DataConfig& config, DepSplit split, TrainRows train_rows) {
   if (config.data.root.empty()) fail("data.root", "no data directory configured");
   if (config.data.categories.empty()) fail("data.categories", "no categories configured");
   const ReadOptions options{config.data.skip_bad_lines};
@@ -45,7 +45,13 @@ DepData load_dep_data(const DataConfig& config, DepSplit split) {
       for (auto& row : rows) split_rows.push_back({category, std::move(row)});
     } else {
       const std::string path = path_of(category, "train");
-      auto rows = read_longest_profile_rows(path, options, &data.report);
+      std::vector<UserRow> rows;
+      if (train_rows == TrainRows::kLatest) {
+        rows = read_longest_profile_rows(path, options, &data.report);
+      } else {
+        for_each_user_row(path, options, &data.report, [&](UserRow&& row) { rows.push_back(std::move(row)); });
+        data.several_rows_per_user = true;
+      }
       check_meta_coverage(rows, data.meta, path, options, &data.report);
       for (auto& row : rows) split_rows.push_back({category, std::move(row)});
     }

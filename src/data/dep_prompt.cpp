@@ -29,6 +29,8 @@ const char kItemAndReviewsSystem[] =
 PromptVariant parse_prompt_variant(const std::string& name) {
   if (name == "dep") return PromptVariant::kDep;
   if (name == "no_text") return PromptVariant::kNoText;
+  if (name == "his_only_no_text") return PromptVariant::kHisOnlyNoText;
+  if (name == "diff_only_no_text") return PromptVariant::kDiffOnlyNoText;
   if (name == "his_only") return PromptVariant::kHisOnly;
   if (name == "diff_only") return PromptVariant::kDiffOnly;
   if (name == "no_guidance") return PromptVariant::kNoGuidance;
@@ -47,12 +49,17 @@ std::string system_prompt(PromptVariant variant) {
 }
 
 bool shows_his_tokens(PromptVariant v) {
-  return v != PromptVariant::kDiffOnly && v != PromptVariant::kItemOnly && v != PromptVariant::kItemAndReviews;
+  return v != PromptVariant::kDiffOnly && v != PromptVariant::kDiffOnlyNoText && v != PromptVariant::kItemOnly &&
+         v != PromptVariant::kItemAndReviews;
 }
 bool shows_diff_tokens(PromptVariant v) {
-  return v != PromptVariant::kHisOnly && v != PromptVariant::kItemOnly && v != PromptVariant::kItemAndReviews;
+  return v != PromptVariant::kHisOnly && v != PromptVariant::kHisOnlyNoText && v != PromptVariant::kItemOnly &&
+         v != PromptVariant::kItemAndReviews;
 }
 bool shows_history(PromptVariant v) { return v != PromptVariant::kItemOnly; }
+bool shows_review_text(PromptVariant v) {
+  return v != PromptVariant::kNoText && v != PromptVariant::kHisOnlyNoText && v != PromptVariant::kDiffOnlyNoText;
+}
 
 const std::string& history_header() {
   static const std::string kHeader = "[User's Past Reviews]:\n";
@@ -62,7 +69,7 @@ const std::string& history_header() {
 std::string history_entry(int index, const Review& review, const ItemMeta& item, PromptVariant variant) {
   const std::string i = std::to_string(index);
   std::string out = "- [Review " + std::to_string(index + 1) + "]:\n";
-  if (variant != PromptVariant::kNoText) {
+  if (shows_review_text(variant)) {
     out += "  - [Item Title]: " + item.title + "\n";
     out += "  - [Item Description]: " + item.description + "\n";
     out += "  - [Review Rating]: " + python_float_repr(review.rating) + "\n";

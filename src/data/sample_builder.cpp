@@ -237,6 +237,7 @@ DepSample DepSampleBuilder::build(const SplitRow& row, bool training) const {
   sample.category = row.category;
   sample.user_id = row.row.user_id;
   sample.sample_id = std::string(split_name(data_.split)) + "/" + row.category + "/" + row.row.user_id;
+  if (data_.several_rows_per_user) sample.sample_id += "/p" + std::to_string(row.row.profile.size());
   sample.slots = config_.embeddings.slots;
   sample.input_ids = encode_(plan.prompt);
   if (training && config_.quirks.truncate_long_prompts &&

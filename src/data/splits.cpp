@@ -14,6 +14,12 @@ DepSplit parse_split(const std::string& name) {
   fail("--split", "'" + name + "' is not one of train, val, test");
 }
 
+TrainRows parse_train_rows(const std::string& name) {
+  if (name == "latest") return TrainRows::kLatest;
+  if (name == "all") return TrainRows::kAll;
+  fail("train.rows", "expected latest or all, got '" + name + "'");
+}
+
 const char* split_name(DepSplit split) {
   switch (split) {
     case DepSplit::kTrain: return "train";

@@ -65,11 +65,30 @@ const std::vector<std::string> kFillers = {
     "My partner had a different take on the {n}.", "It reminded me of something from years ago.",
     "The price was reasonable for what you get.", "I finished it over a long weekend."};
 
+// What reviewers of one item agree on: every review of the item echoes its two features (named in
+// its description), so reviews share their item's vocabulary and a review's embedding mixes the
+// item with its writer (docs/demo.md: why the difference embedding isolates the writer).
+const std::vector<std::string> kConsensus = {
+    "Everyone agrees the {n} is {f}.", "As people say, it is {f} through and through.",
+    "It really is as {f} as the blurb promises.", "The {f} {n} is what everybody talks about.",
+    "No surprise that the {n} comes across as {f}.", "It lives up to its {f} reputation."};
+// How a user departs from the item's consensus, one set per user: visible only against the other
+// reviewers of the same item.
+const std::vector<std::vector<std::string>> kDeviations = {
+    {"People call it {f}, but to me it felt {w}.", "Forget {f}, the word I would use is {w}."},
+    {"I would not call it {f} at all.", "Calling it {f} is a stretch, frankly."},
+    {"It is {f}, yes, and somehow {w} on top of that.", "More {f} than I expected, and oddly {w}."},
+    {"{f}? Only in places.", "The {f} label fits the first half only."},
+    {"Honestly, {f} undersells it.", "To say {f} is putting it mildly."},
+    {"Whether it is {f} did not matter to me.", "I never noticed anything {f} about it."}};
+
 struct CategoryWords {
   std::vector<std::string> nouns;       // what reviews talk about
   std::vector<std::string> title_words;
   std::vector<std::string> description;  // description sentences
   std::string format;                   // title suffix
+  std::vector<std::string> features;    // item features: each item has two, named in its description
+  std::string audience;                 // who describes items: "Readers", "Viewers", "Listeners"
 };
 
 CategoryWords words_for(size_t index) {
@@ -81,14 +100,20 @@ CategoryWords words_for(size_t index) {
         "Includes a reader's guide and an interview with the author.", "Set in a small coastal town after the war.",
         "A mystery that unfolds slowly and rewards patience.", "Over a million copies sold worldwide.",
         "This edition is unabridged and includes original illustrations."},
-       " (Paperback)"},
+       " (Paperback)",
+       {"gripping", "slow-burning", "lyrical", "twisty", "heartfelt", "cerebral", "bleak", "playful", "epic",
+        "intimate", "meandering", "atmospheric", "sharp", "sentimental", "dark", "uplifting"},
+       "Readers"},
       {{"cast", "script", "cinematography", "soundtrack", "pacing", "director", "lead actor", "finale"},
        {"Midnight", "Crossing", "Empire", "Signal", "Harvest", "Frontier", "Echo", "Vanishing", "Tide", "Circuit"},
        {"A gripping drama from an acclaimed director.", "Remastered in high definition with bonus features.",
         "Starring an ensemble cast of familiar faces.", "Nominated for several major awards.",
         "Includes a behind-the-scenes featurette and commentary.", "A tense thriller set over a single night.",
         "The complete first season on four discs.", "Rated PG-13 for language and some violence."},
-       " [DVD]"},
+       " [DVD]",
+       {"suspenseful", "funny", "violent", "stylish", "moving", "campy", "tense", "slow", "visual", "talky",
+        "charming", "gory", "romantic", "cynical", "loud", "gentle"},
+       "Viewers"},
       {{"vocals", "guitar work", "production", "lyrics", "rhythm section", "opening track", "mix", "chorus"},
        {"Velvet", "Neon", "Static", "Horizon", "Ember", "Satellite", "Hollow", "Blue", "Paper", "Wire"},
        {"The long-awaited studio album, remastered from the original tapes.",
@@ -96,7 +121,10 @@ CategoryWords words_for(size_t index) {
         "Includes a booklet with lyrics and rare photographs.", "A genre-blending debut from a rising band.",
         "Pressed on heavyweight vinyl with a download code.", "Produced by a celebrated studio veteran.",
         "Deluxe edition with demos and alternate takes."},
-       " [Vinyl]"}};
+       " [Vinyl]",
+       {"catchy", "heavy", "acoustic", "melancholic", "danceable", "experimental", "polished", "lo-fi",
+        "anthemic", "moody", "jazzy", "noisy", "soothing", "retro", "bright", "sparse"},
+       "Listeners"}};
   return kWords[index % kWords.size()];
 }
 
@@ -109,6 +137,12 @@ struct Style {
   double rating_mean = 4.0;
   bool exclaims = false;
   bool lowercase = false;
+  const std::vector<std::string>* deviation = nullptr;  // how they depart from an item's consensus
+};
+
+// An item's consensus: its two features, echoed by all its reviewers.
+struct ItemConsensus {
+  std::string features[2];
 };
 
 Style make_style(Rng& rng) {
@@ -128,19 +162,24 @@ Style make_style(Rng& rng) {
   s.rating_mean = 2.0 + 2.8 * rng.real();
   s.exclaims = rng.real() < 0.25;
   s.lowercase = rng.real() < 0.15;
+  s.deviation = &kDeviations[rng.below(kDeviations.size())];
   return s;
 }
 
-std::string fill(std::string sentence, const std::string& word, const std::string& noun) {
+std::string fill(std::string sentence, const std::string& word, const std::string& noun,
+                 const std::string& feature = "") {
   for (auto pos = sentence.find("{w}"); pos != std::string::npos; pos = sentence.find("{w}"))
     sentence.replace(pos, 3, word);
   for (auto pos = sentence.find("{n}"); pos != std::string::npos; pos = sentence.find("{n}"))
     sentence.replace(pos, 3, noun);
+  for (auto pos = sentence.find("{f}"); pos != std::string::npos; pos = sentence.find("{f}"))
+    sentence.replace(pos, 3, feature);
+  if (!sentence.empty() && sentence[0] >= 'a' && sentence[0] <= 'z') sentence[0] = static_cast<char>(sentence[0] - 32);
   return sentence;
 }
 
 Review make_review(Rng& rng, const Style& style, const CategoryWords& words, const SynthConfig& config,
-                   const std::string& asin, int64_t timestamp) {
+                   const std::string& asin, const ItemConsensus& item, int64_t timestamp) {
   Review r;
   r.asin = asin;
   r.timestamp = timestamp;
@@ -150,6 +189,10 @@ Review make_review(Rng& rng, const Style& style, const CategoryWords& words, con
   std::string text = style.opener;
   const int n = std::max<int>(static_cast<int>(config.min_sentences),
                               style.sentences + static_cast<int>(rng.below(3)) - 1);
+  auto feature = [&] { return item.features[rng.below(2)]; };
+  // The item's consensus (shared by its reviewers), then the user's own take on it.
+  text += " " + fill(rng.pick(kConsensus), "", rng.pick(words.nouns), feature());
+  text += " " + fill(rng.pick(*style.deviation), rng.pick(style.words), rng.pick(words.nouns), feature());
   for (int i = 0; i < n || text.size() < 200; ++i) {
     const bool filler = rng.real() < 0.15;
     text += " " + fill(filler ? rng.pick(kFillers) : rng.pick(bank), rng.pick(style.words), rng.pick(words.nouns));
@@ -209,13 +252,19 @@ std::vector<SyntheticCategory> generate_synthetic(const SynthConfig& config) {
     cat.name = config.categories[c];
     const CategoryWords words = words_for(c);
     std::vector<std::string> items;
+    std::vector<ItemConsensus> consensus;
     while (static_cast<int64_t>(items.size()) < config.items) {
       std::string asin = make_id(rng, 'B', 10);
       if (!asins.insert(asin).second) continue;
       ItemMeta meta;
       meta.title = "The " + rng.pick(words.title_words) + " " + rng.pick(words.title_words) + words.format;
+      ItemConsensus item;
+      item.features[0] = rng.pick(words.features);
+      do item.features[1] = rng.pick(words.features); while (item.features[1] == item.features[0]);
+      meta.description = words.audience + " call it " + item.features[0] + " and " + item.features[1] + ".";
       while (meta.description.size() < 100 + rng.below(400))
-        meta.description += (meta.description.empty() ? "" : " ") + rng.pick(words.description);
+        meta.description += " " + rng.pick(words.description);
+      consensus.push_back(item);
       cat.meta.push_back({asin, meta});
       items.push_back(asin);
     }
@@ -240,7 +289,7 @@ std::vector<SyntheticCategory> generate_synthetic(const SynthConfig& config) {
       std::vector<Review> reviews;
       for (size_t i : order) {
         t += 3600000 * (1 + static_cast<int64_t>(rng.below(24 * 40)));
-        reviews.push_back(make_review(rng, style, words, config, items[i], t));
+        reviews.push_back(make_review(rng, style, words, config, items[i], consensus[i], t));
       }
       cat.user_reviews.push_back({user_id, std::move(reviews)});
     }

@@ -173,7 +173,10 @@ PersonalizationModel load_personalization_model(const GenerateModelConfig& confi
 
   CheckpointOrigin origin;
   const auto model_weights = SafetensorsCheckpoint::open(config.dir);
-  if (config.adapter == kNoAdapter) return load_decoder_only(config, model_weights, dtype, device);
+  if (config.adapter == kNoAdapter) {
+    if (config.zero_soft_prompt) fail("model.zero_soft_prompt", "needs an adapter (model.adapter is \"none\")");
+    return load_decoder_only(config, model_weights, dtype, device);
+  }
   const bool dir_has_adapter = has_adapter_tensors(model_weights);
   std::optional<SafetensorsCheckpoint> adapter_file;
   if (!config.adapter.empty()) {
@@ -255,6 +258,10 @@ PersonalizationModel load_personalization_model(const GenerateModelConfig& confi
             adapter->config_json().value("variant", std::string()) + "), tokenizer " + origin.tokenizer_source);
   PersonalizationModel out(std::move(llm), std::move(adapter), std::move(tokenizer));
   out.origin = origin;
+  if (config.zero_soft_prompt) {
+    out.set_zero_soft_prompt(true);
+    log::info("model.zero_soft_prompt: the adapter's soft vectors are replaced by zeros (ablation)");
+  }
   return out;
 }
 

@@ -51,6 +51,8 @@ nlohmann::ordered_json run_header(const GenerateConfig& config, const Personaliz
                 {"vocab_size", model.llm().vocab_size()},
                 {"dtype", std::string(c10::toString(model.llm().dtype()))},
                 {"device_type", model.llm().device().is_cuda() ? "cuda" : "cpu"}};
+  // Only when set, so headers of runs without the ablation keep their shape.
+  if (model.zero_soft_prompt()) h["model"]["zero_soft_prompt"] = true;
   h["sampling"] = config_to_json(config.sampling);
   h["data"] = config_to_json(config.data);
   return h;

@@ -24,4 +24,18 @@ double validation_loss(PersonalizationModel& model, const std::vector<DepSample>
   return tokens > 0 ? sum / static_cast<double>(tokens) : 0.0;
 }
 
+std::vector<SampleLoss> sample_losses(PersonalizationModel& model, const std::vector<DepSample>& samples) {
+  torch::NoGradGuard no_grad;
+  const auto device = model.llm().device();
+  std::vector<SampleLoss> out;
+  out.reserve(samples.size());
+  const std::vector<int64_t> order = epoch_order(static_cast<int64_t>(samples.size()), 0, 0, false);
+  for (int64_t i = 0; i < static_cast<int64_t>(samples.size()); ++i) {
+    auto batch = collate_samples(micro_batch(samples, order, i, 1), "validation").to(device);
+    const auto terms = model.loss(batch, 1.0, 1.0);
+    out.push_back({terms.gen_sum.item<double>(), terms.gen_tokens});
+  }
+  return out;
+}
+
 }  // namespace dep

@@ -29,7 +29,7 @@ TrainingData load_training_data(const TrainConfig& config) {
     return rows;
   };
   {
-    const DepData data = load_dep_data(config.data, DepSplit::kTrain);
+    const DepData data = load_dep_data(config.data, DepSplit::kTrain, parse_train_rows(config.train.rows));
     const DepSampleBuilder builder(config.data, data, encoder_of(*tokenizer, tokenizer_path), store.get());
     out.train = build_samples(builder, first_rows(data.rows, config.samples.max_train), /*training=*/true, threads);
     log::info("train: " + std::to_string(out.train.size()) + " samples");

@@ -1,6 +1,9 @@
 // The demo pipeline end to end (scripts/demo_pipeline.sh --quick): tiny models and synthetic data
-// made by dep, embed -> train -> generate -> evaluate; DEP must beat Non-Perso on held-out loss
-// and on METEOR of the sampled test-split reviews.
+// made by dep, embed -> pretrain -> train (DEP and the no-text ablations) -> held-out loss ->
+// generate -> evaluate every method on the same test samples. The soft prompts must personalize
+// (issue targets 1 and 2, docs/demo.md): the trained his+diff soft prompts alone beat Non-Perso on
+// held-out loss by >= 3% and on METEOR with a paired-bootstrap interval above 0, and DEP's trained
+// vectors beat the same prompt with zeros in their place, interval above 0.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -10,7 +13,7 @@
 #include "dep/core/config.h"
 #include "test_paths.h"
 
-TEST_CASE("DEP beats Non-Perso on the synthetic demo", "[e2e]") {
+TEST_CASE("the demo's trained soft prompts personalize: beyond Non-Perso and beyond zeroed vectors", "[e2e]") {
   const std::string out = dep::test::scratch_dir("e2e-demo");
   const std::string command = "DEP_BUILD_DIR='" + std::string(DEP_BINARY_DIR) + "' DEP_DEMO_THREADS=2 '" +
                               std::string(DEP_SOURCE_DIR) + "/scripts/demo_pipeline.sh' --quick --out '" + out +
@@ -19,14 +22,27 @@ TEST_CASE("DEP beats Non-Perso on the synthetic demo", "[e2e]") {
   INFO("pipeline log: " << out << "/../e2e-demo.log");
   REQUIRE(rc == 0);
   const auto summary = dep::read_json_file(out + "/summary.json");
-  const auto& dep_result = summary.at("methods").at("dep");
-  const auto& non_perso = summary.at("methods").at("non_perso");
-  REQUIRE(dep_result.at("heldout_loss").is_number());
-  REQUIRE(non_perso.at("heldout_loss").is_number());
-  CHECK(dep_result.at("heldout_loss").get<double>() < non_perso.at("heldout_loss").get<double>());
-  REQUIRE(dep_result.at("meteor").is_number());
-  REQUIRE(non_perso.at("meteor").is_number());
-  CHECK(dep_result.at("meteor").get<double>() > non_perso.at("meteor").get<double>());
-  CHECK(dep_result.at("samples") == non_perso.at("samples"));
-  CHECK(dep_result.at("samples").get<int64_t>() > 0);
+  const auto& methods = summary.at("methods");
+  for (const char* name : {"non_perso", "rag", "dep", "dep_no_text", "his_only_no_text", "diff_only_no_text", "dep_zero_soft"}) {
+    INFO(name);
+    REQUIRE(methods.contains(name));
+    for (const char* metric : {"meteor", "rouge1", "bleu", "heldout_loss"}) REQUIRE(methods.at(name).at(metric).is_number());
+    CHECK(methods.at(name).at("samples") == methods.at("non_perso").at("samples"));
+  }
+  CHECK(methods.at("non_perso").at("samples").get<int64_t>() > 0);
+  const auto& intervals = summary.at("intervals");
+  const double non_perso_loss = methods.at("non_perso").at("heldout_loss").get<double>();
+  const double no_text_loss = methods.at("dep_no_text").at("heldout_loss").get<double>();
+  INFO("dep_no_text loss " << no_text_loss << " vs non_perso " << non_perso_loss);
+  // (1) soft prompts alone: >= 3% lower held-out loss, METEOR gained with its interval above 0.
+  CHECK((non_perso_loss - no_text_loss) / non_perso_loss >= 0.03);
+  const auto meteor = intervals.at("dep_no_text_vs_non_perso").at("meteor");
+  INFO("METEOR gain interval [" << meteor[0].get<double>() << ", " << meteor[1].get<double>() << "]");
+  CHECK(meteor[0].get<double>() > 0);
+  // (2) with text: the trained vectors beat zeros in their place on held-out loss, interval above 0.
+  const auto loss = intervals.at("dep_vs_dep_zero_soft").at("heldout_loss");
+  INFO("loss reduction interval [" << loss[0].get<double>() << ", " << loss[1].get<double>() << "]");
+  CHECK(loss[0].get<double>() > 0);
+  CHECK(std::filesystem::exists(out + "/summary.md"));
+  CHECK(std::filesystem::exists(out + "/summary.svg"));
 }

@@ -60,6 +60,11 @@ class PersonalizationModel {
   // The adapter's soft prompt for a batch's conditioning inputs (no adapter: an empty output).
   AdapterOutput adapt(const AdapterInputs& inputs) const;
 
+  // Ablation (the demo's dep_zero_soft): the adapter's vectors are replaced by zeros, so the prompt
+  // keeps its placeholders but the decoder reads nothing the adapter made.
+  void set_zero_soft_prompt(bool zero) { zero_soft_prompt_ = zero; }
+  bool zero_soft_prompt() const { return zero_soft_prompt_; }
+
   // The decoder's input embeddings of ids [B,T] with `adapted`'s vectors at its placeholders
   // ([B,T,H], LLM dtype). Token rows stay frozen; gradients reach the vectors.
   torch::Tensor input_embeddings(const torch::Tensor& ids, const AdapterOutput& adapted) const;
@@ -80,6 +85,7 @@ class PersonalizationModel {
   std::shared_ptr<Adapter> adapter_;
   std::shared_ptr<BpeTokenizer> tokenizer_;
   LossConfig loss_;
+  bool zero_soft_prompt_ = false;
   mutable std::map<std::string, int64_t> placeholder_ids_;  // resolved (or set) so far
 };
 

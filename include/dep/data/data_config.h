@@ -71,7 +71,8 @@ struct PromptConfig {
   template <class V>
   void visit(V& v) {
     v.choice("variant", variant,
-             {"dep", "no_text", "his_only", "diff_only", "no_guidance", "item_only", "item_and_reviews"},
+             {"dep", "no_text", "his_only", "diff_only", "his_only_no_text", "diff_only_no_text", "no_guidance", "item_only",
+              "item_and_reviews"},
              "prompt variant: DEP, or an ablation (paper Tables 2, 6, 9) or a baseline prompt (Non-Perso, RAG)");
     v("max_target_length", max_target_length, "training targets are truncated to this many tokens",
       Bounds::at_least(1));

@@ -12,6 +12,8 @@ namespace dep {
 enum class PromptVariant {
   kDep,             // text + [Review Embedding] + [Review Difference Embedding] lines (DEP)
   kNoText,          // embeddings only: each history entry keeps only its two embedding lines
+  kHisOnlyNoText,   // [Review Embedding] lines only (paper Table 2: his_emb w/o text)
+  kDiffOnlyNoText,  // [Review Difference Embedding] lines only (paper Table 2: diff_emb w/o text)
   kHisOnly,         // text + [Review Embedding] (no difference embedding)
   kDiffOnly,        // text + [Review Difference Embedding] (no review embedding)
   kNoGuidance,      // DEP without the system prompt's "Note: ..." guidance (paper Table 9)
@@ -29,6 +31,8 @@ bool shows_his_tokens(PromptVariant variant);
 bool shows_diff_tokens(PromptVariant variant);
 // False for kItemOnly, whose prompt never has a history block.
 bool shows_history(PromptVariant variant);
+// False for the "no text" ablations: history entries carry only their embedding lines.
+bool shows_review_text(PromptVariant variant);
 
 // "[User's Past Reviews]:\n", the first line of a non-empty history block.
 const std::string& history_header();

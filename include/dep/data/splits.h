@@ -13,6 +13,11 @@ namespace dep {
 
 enum class DepSplit { kTrain, kVal, kTest };
 
+// Which DPL train rows the train split keeps: each user's latest (the longest profile, the
+// paper's one row per user and category) or all of them (8 per user: small worlds).
+enum class TrainRows { kLatest, kAll };
+TrainRows parse_train_rows(const std::string& name);  // "latest" | "all"
+
 DepSplit parse_split(const std::string& name);  // "train" | "val" | "test"
 const char* split_name(DepSplit split);
 

@@ -38,6 +38,7 @@ struct GenerateModelConfig {
   // `auto`: a base+adapter pair gets the 20 DEP tokens added the reference's way when its tokenizer
   // lacks them, a full DEP directory must ship them; `always` / `never` force either behaviour.
   AddDepTokens add_dep_tokens = AddDepTokens::kAuto;
+  bool zero_soft_prompt = false;  // ablation: the adapter's vectors replaced by zeros
 
   template <class V>
   void visit(V& v) {
@@ -48,6 +49,8 @@ struct GenerateModelConfig {
     v("tokenizer", tokenizer, "tokenizer.json or directory; empty = the one in `dir`");
     v.choice("add_dep_tokens", add_dep_tokens, add_dep_tokens_names(),
              "add the 20 DEP tokens when the tokenizer lacks them: auto = only for base+adapter");
+    v("zero_soft_prompt", zero_soft_prompt,
+      "ablation: replace the adapter's soft vectors by zeros (the prompt keeps its placeholders)");
   }
 };
 

@@ -13,6 +13,15 @@ namespace dep {
 // Token-mean cross-entropy of the generation over `samples` in order (no gradient).
 double validation_loss(PersonalizationModel& model, const std::vector<DepSample>& samples, int64_t batch_size);
 
+// One sample's generation cross-entropy: the sum over its label tokens and their count.
+struct SampleLoss {
+  double sum = 0;
+  int64_t tokens = 0;
+};
+// Each sample's loss, one sample per forward (no padding; no gradient). Σ sum / Σ tokens is
+// validation_loss(model, samples, 1); the per-sample terms are what paired bootstraps resample.
+std::vector<SampleLoss> sample_losses(PersonalizationModel& model, const std::vector<DepSample>& samples);
+
 class LossValidator final : public Validator {
  public:
   // `samples` must outlive the validator.

@@ -78,9 +78,12 @@ struct LoopConfig {
   int64_t seed = 42;
   bool shuffle = true;
   int64_t max_steps = 0;
+  std::string rows = "latest";
   template <class V>
   void visit(V& v) {
     v("epochs", epochs, "passes over the train set", Bounds::at_least(1));
+    v.choice("rows", rows, {"latest", "all"},
+             "train rows: each user's latest DPL train row per category (the paper) or all 8 (small worlds)");
     v("batch_size", batch_size, "samples per micro-batch (left-padded)", Bounds::at_least(1));
     v("grad_accumulation", grad_accumulation, "micro-batches per optimizer update", Bounds::at_least(1));
     v("seed", seed, "seed of the adapter init and the per-epoch shuffles");

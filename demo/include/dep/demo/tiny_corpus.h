@@ -13,17 +13,22 @@ namespace dep {
 
 class ReviewEmbeddings;
 
+struct TokenEncoder;
+
+// A soft vector the decoder reads at a placeholder token during pretraining.
+struct SoftInput {
+  std::string token;         // "[HIS_TOKEN_i]" or "[DIFF_TOKEN_i]"
+  std::vector<float> value;  // the review (his) or difference (diff) embedding
+};
+
 struct LmExample {
   std::string prompt;  // the rendered ChatML prompt, ending in "<|im_start|>assistant\n"
   std::string target;  // the review text (the model also learns to end it with <|im_end|>)
-  // DEP-format prompts with embeddings: row i ([his_dim] floats) is the review embedding of the
-  // i-th history entry, read at [HIS_TOKEN_i]; empty otherwise.
-  std::vector<std::vector<float>> his_embeddings;
+  std::vector<SoftInput> soft;  // personalized prompts with embeddings: what each placeholder reads
 };
 
 struct PretrainCorpusOptions {
-  double dep_fraction = 0.15;  // share of reviews that also get a DEP-format prompt
-  int64_t max_history = 4;     // most earlier reviews shown in a DEP-format prompt
+  double personalized_fraction = 1.0;  // share of reviews that also get a personalized prompt
   uint64_t seed = 1;
 };
 
@@ -31,12 +36,15 @@ struct PretrainCorpusOptions {
 // fixed wording (system prompts, field labels), each once per occurrence.
 std::vector<std::string> tokenizer_corpus(const DepData& split);
 
-// For every review of every row (profile reviews and the row's target): the Non-Perso prompt
-// (item only) and, for a seeded `dep_fraction` of them, the DEP prompt whose history is the user's
-// earlier reviews, newest first, with their soft-token placeholders (docs/reference-behaviour.md §8). With `embeddings`
-// (a store holding every review of the split's users), DEP-format examples also carry the
-// history reviews' embeddings, so the decoder learns to read the writer from [HIS_TOKEN_i].
-std::vector<LmExample> pretraining_examples(const DepData& split, const PretrainCorpusOptions& options,
-                                            const ReviewEmbeddings* embeddings = nullptr);
+// Pretraining pairs built by the data pipeline itself (DepSampleBuilder), so the decoder sees the
+// prompts the pipeline later shows it frozen. For every review of every train row (each target
+// with the user's earlier reviews as its profile): the Non-Perso prompt (item only) and, for a
+// seeded `personalized_fraction`, the his+diff "no text" prompt (K = the slot count) and one more
+// personalized prompt drawn from the DEP prompt (K = config.history.k reviews as text +
+// placeholders), the RAG prompt (text only) and the his-only and diff-only "no text" prompts. With
+// `embeddings` the prompts carry their his/diff vectors, so the decoder learns to read the writer
+// at the placeholders; without, only the text formats are drawn.
+std::vector<LmExample> pretraining_examples(const DataConfig& config, const DepData& split, const TokenEncoder& encode,
+                                            const ReviewEmbeddings* embeddings, const PretrainCorpusOptions& options);
 
 }  // namespace dep
