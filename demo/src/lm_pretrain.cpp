@@ -36,6 +36,7 @@ struct Encoded {
   std::vector<int64_t> soft_positions;  // positions of [HIS_TOKEN_i] that read an embedding
   std::vector<uint8_t> soft_his;        // per soft position: 1 = his map, 0 = diff map
   std::vector<float> soft_values;       // their embeddings, [soft_positions, dim] row-major
+  std::string format;                   // the prompt format (per-format losses in the log)
 };
 
 // HF-named tensors of the trained model: fused q/k/v and gate/up split back apart.
@@ -122,6 +123,7 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
     std::vector<int64_t> ids = tokenizer.encode(ex.prompt);
     const size_t prompt_len = ids.size();
     Encoded e;
+    e.format = ex.format;
     for (const auto& soft : ex.soft) {
       if (static_cast<int64_t>(soft.value.size()) != soft_dim) fail("pretrain", "soft inputs of mixed widths");
       const int64_t id = tokenizer.token_to_id(soft.token);
@@ -193,6 +195,7 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
     std::shuffle(visit.begin(), visit.end(), rng);
     double loss_sum = 0;
     int64_t loss_count = 0;
+    std::map<std::string, std::pair<double, double>> by_format;  // token CE sum and count per prompt format
     for (size_t b : visit) {
       if (report.steps >= total_steps) break;
       const auto& batch = batches[b];
@@ -232,7 +235,20 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
       const auto target = labels.flatten().index({keep});
       const auto logits = torch::matmul(h, rows.t());
       const auto lse = torch::logaddexp(torch::logsumexp(logits, 1), torch::full({1}, log_inactive));
-      const auto loss = (lse - logits.gather(1, target.unsqueeze(1)).squeeze(1)).mean();
+      const auto token_loss = lse - logits.gather(1, target.unsqueeze(1)).squeeze(1);
+      const auto loss = token_loss.mean();
+      {
+        // Per-format sums of this batch, for the log: does the decoder learn to read the soft vectors?
+        torch::NoGradGuard no_grad;
+        const auto row_of = torch::arange(B).unsqueeze(1).expand({B, static_cast<int64_t>(T)}).flatten().index({keep});
+        const auto sums = torch::zeros({B}, torch::kDouble).index_add_(0, row_of, token_loss.detach().to(torch::kDouble));
+        const auto counts = torch::zeros({B}, torch::kDouble).index_add_(0, row_of, torch::ones_like(row_of, torch::kDouble));
+        for (int64_t r = 0; r < B; ++r) {
+          auto& [sum, count] = by_format[data[batch[static_cast<size_t>(r)]].format];
+          sum += sums[r].item<double>();
+          count += counts[r].item<double>();
+        }
+      }
       const double lr = lr_at(report.steps);
       optimizer.zero_grad();
       loss.backward();
@@ -252,8 +268,15 @@ PretrainReport pretrain_decoder(const std::string& model_dir, const std::vector<
     if (epoch == 0) report.first_loss = mean;
     report.last_loss = mean;
     // spdlog's fmt clashes with LibTorch's bundled fmt in torch translation units.
-    std::fprintf(stderr, "pretrain epoch %lld/%lld: mean loss %.4f\n", static_cast<long long>(epoch + 1),
-                 static_cast<long long>(options.epochs), mean);
+    std::string formats;
+    for (const auto& [format, entry] : by_format) {
+      char part[96];
+      std::snprintf(part, sizeof(part), "%s%s %.4f", formats.empty() ? "" : ", ", format.c_str(),
+                    entry.first / std::max(1.0, entry.second));
+      formats += part;
+    }
+    std::fprintf(stderr, "pretrain epoch %lld: mean loss %.4f (token-mean by format: %s)\n",
+                 static_cast<long long>(epoch + 1), mean, formats.c_str());
   }
   progress.finish();
 

@@ -66,6 +66,8 @@ std::vector<LmExample> pretraining_examples(const DataConfig& config, const DepD
   }
   std::unique_ptr<DepSampleBuilder> no_text;
   if (embeddings) no_text = builder_for(PromptVariant::kNoText, "no_text");
+  std::vector<const char*> names;
+  for (const auto& f : formats) names.push_back(f.name);
   DataConfig item_only_config = config;
   item_only_config.prompt.variant = "item_only";
   const DepSampleBuilder item_only(item_only_config, split, encode, nullptr);
@@ -84,15 +86,17 @@ std::vector<LmExample> pretraining_examples(const DataConfig& config, const DepD
       row.row.profile.assign(reviews.begin(), reviews.begin() + static_cast<std::ptrdiff_t>(j));
       row.row.data = reviews[j];
       const DepSample plain = item_only.build(row, /*training=*/false);
-      out.push_back({plain.prompt, plain.target, {}});
+      out.push_back({plain.prompt, plain.target, {}, "item_only"});
       if (j == 0 || uniform(rng) >= options.personalized_fraction) continue;
       const double pick = uniform(rng) * total;
       const size_t f = static_cast<size_t>(std::lower_bound(cumulative.begin(), cumulative.end(), pick) -
                                            cumulative.begin());
-      for (const DepSampleBuilder* builder : {no_text.get(), builders[std::min(f, builders.size() - 1)].get()}) {
+      const size_t drawn = std::min(f, builders.size() - 1);
+      for (const auto& [builder, name] : {std::pair<const DepSampleBuilder*, const char*>{no_text.get(), "no_text"},
+                                          {builders[drawn].get(), names[drawn]}}) {
         if (!builder) continue;
         const DepSample sample = builder->build(row, /*training=*/false);
-        LmExample example{sample.prompt, sample.target, {}};
+        LmExample example{sample.prompt, sample.target, {}, name};
         if (embeddings) {
           for (int64_t i = 0; i < sample.slots; ++i) {
             const auto at = [&](int64_t r) { return std::vector<float>(sample.row(r), sample.row(r) + sample.dim); };

@@ -25,6 +25,7 @@ struct LmExample {
   std::string prompt;  // the rendered ChatML prompt, ending in "<|im_start|>assistant\n"
   std::string target;  // the review text (the model also learns to end it with <|im_end|>)
   std::vector<SoftInput> soft;  // personalized prompts with embeddings: what each placeholder reads
+  std::string format;           // the prompt variant's name ("item_only", "no_text", ...)
 };
 
 struct PretrainCorpusOptions {
