@@ -1,12 +1,14 @@
 // dep-embed --config FILE: embed every review text once with bge-m3 into a resumable store
 // (safetensors shards + index.json) that training and generation read. The summary line goes to
-// stdout, logs to stderr.
+// stdout, logs to stderr. Several processes: --shard i/n each (or automatically RANK/WORLD_SIZE
+// under torchrun, srun or mpirun), then --merge once (docs/distributed.md).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 
 #include "dep/core/app.h"
 #include "dep/core/cli.h"
+#include "dep/core/distributed_env.h"
 #include "dep/core/error.h"
 #include "dep/core/output_path.h"
 #include "dep/embed/embedding_store.h"
@@ -18,12 +20,34 @@ int main(int argc, char** argv) {
                  dep::torch_runtime);
     dep::ConfigFlags flags;
     dep::add_config_flags<dep::EmbedStoreConfig>(cli.app(), flags, "configs/embed.json");
+    std::string shard_text;
+    bool merge = false;
+    cli.app().add_option("--shard", shard_text,
+                         "embed part i of n (0-based: 0/4 .. 3/4; default: RANK/WORLD_SIZE of torchrun, srun or mpirun), "
+                         "then --merge");
+    cli.app().add_flag("--merge", merge, "after every --shard i/n run: check they cover every text once, write the index");
     cli.parse(argc, argv);
     const auto config = dep::load_config<dep::EmbedStoreConfig>(flags);
     if (!config) return dep::kExitOk;
     dep::validate_embed_config(*config, flags.path.empty() ? "config" : flags.path);
     dep::check_output_directory(config->output_dir, "output_dir");
-    const auto report = dep::run_embed_store(*config);
+    dep::StoreBuildPart part;
+    if (!shard_text.empty()) {
+      part = dep::StoreBuildPart::parse(shard_text);
+    } else if (const auto env = dep::DistributedEnv::from_environment(); env.distributed() && !merge) {
+      part.index = env.rank;
+      part.count = env.world_size;
+    }
+    if (merge && part.count > 1) dep::fail("--merge", "merges the parts of every --shard run: give no --shard");
+    part.merge = merge;
+    const auto report = dep::run_embed_store(*config, part);
+    if (part.count > 1) {
+      std::printf("part %lld of %lld: %lld shards (%lld reused) → %s (%.1f s); run --merge after every part\n",
+                  static_cast<long long>(part.index), static_cast<long long>(part.count),
+                  static_cast<long long>(report.shards), static_cast<long long>(report.shards_reused),
+                  config->output_dir.c_str(), report.seconds);
+      return dep::kExitOk;
+    }
     std::printf("%lld keys, %lld distinct texts in %lld shards (%lld reused) → %s (%.1f s)\n",
                 static_cast<long long>(report.keys), static_cast<long long>(report.distinct_texts),
                 static_cast<long long>(report.shards), static_cast<long long>(report.shards_reused),

@@ -10,6 +10,7 @@
 
 #include "dep/core/app.h"
 #include "dep/core/cli.h"
+#include "dep/core/distributed_env.h"
 #include "dep/core/error.h"
 #include "dep/core/model_config.h"
 #include "dep/core/output_path.h"
@@ -71,9 +72,10 @@ int main(int argc, char** argv) {
     auto& app = cli.app();
     dep::ConfigFlags flags;
     dep::add_config_flags<dep::GenerateConfig>(app, flags, "configs/generate.json");
-    std::string shard_text = "0/1", out;
-    app.add_option("--shard", shard_text, "generate shard i of n (0-based: 0/4 .. 3/4), merge afterwards")
-        ->capture_default_str();
+    std::string shard_text, out;
+    app.add_option("--shard", shard_text,
+                   "generate shard i of n (0-based: 0/4 .. 3/4), merge afterwards (default: RANK/WORLD_SIZE under "
+                   "torchrun, srun or mpirun, else 0/1)");
     app.add_option("--out", out, "output directory (overrides output.dir)");
 
     std::string merge_dir;
@@ -92,6 +94,11 @@ int main(int argc, char** argv) {
       if (!out.empty()) c.output.dir = out;
     });
     if (!config) return dep::kExitOk;
+    // Under a launcher each process is the shard of its rank (docs/distributed.md).
+    if (shard_text.empty()) {
+      const auto env = dep::DistributedEnv::from_environment();
+      shard_text = std::to_string(env.rank) + "/" + std::to_string(env.world_size);
+    }
     const auto shard = dep::Shard::parse(shard_text);
     check_inputs(*config);
     dep::run_generation(*config, shard);

@@ -1,5 +1,6 @@
 // dep-train: trains the DEP adapter on a frozen Qwen2 (configs/train.json; docs/training.md).
-// Results on stdout (one JSON line), logs on stderr.
+// Results on stdout (one JSON line), logs on stderr. Under torchrun / srun / mpirun every process
+// is one rank of data-parallel training over c10d (docs/distributed.md).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -7,11 +8,13 @@
 
 #include "dep/core/app.h"
 #include "dep/core/cli.h"
+#include "dep/core/distributed_env.h"
 #include "dep/core/error.h"
 #include "dep/core/model_config.h"
 #include "dep/core/output_path.h"
 #include "dep/embed/embedding_store.h"
 #include "dep/torch/device.h"
+#include "dep/train/c10d_sync.h"
 #include "dep/train/train_config.h"
 #include "dep/train/trainer.h"
 #include "dep/validation/validation_meteor.h"
@@ -60,7 +63,12 @@ int main(int argc, char** argv) {
     cli.parse(argc, argv);
     const auto loaded = dep::load_config<dep::TrainConfig>(flags);
     if (!loaded) return dep::kExitOk;
-    const auto& config = *loaded;
+    auto config = *loaded;
+    const auto env = dep::DistributedEnv::from_environment();
+    // One process per GPU: "cuda" means this rank's, cuda:LOCAL_RANK.
+    if (env.distributed() && config.device.device.is_cuda() && config.device.device.index < 0) {
+      config.device.device.index = static_cast<int>(env.local_rank);
+    }
     check_inputs(config);
     auto data = dep::load_training_data(config);
     check_vocabulary(config, data.tokenizer_size);
@@ -71,8 +79,16 @@ int main(int argc, char** argv) {
           std::make_shared<const dep::ValidationMeteor>(config.validation, std::move(data.val_prompts), data.tokenizer));
     }
     auto model = dep::build_dep_model(config, data.tokenizer_size, data.tokenizer);
+    if (env.distributed()) {
+      using ms = std::chrono::milliseconds;
+      hooks.sync = std::make_shared<dep::C10dGradientSync>(
+          env, dep::torch_device(config.device, "device.device"), config.distributed.backend,
+          ms(static_cast<int64_t>(config.distributed.timeout_s * 1000)),
+          ms(static_cast<int64_t>(config.distributed.epoch_end_timeout_s * 1000)));
+    }
     dep::Trainer trainer(config, model, data.train, data.val, hooks);
     const auto summary = trainer.run(resume);
+    if (env.rank != 0) return dep::kExitOk;  // the main rank reports
     std::printf("%s\n", nlohmann::json({{"run_dir", summary.run_dir},
                                         {"last_checkpoint", summary.last_checkpoint},
                                         {"best_checkpoint", summary.best_checkpoint},

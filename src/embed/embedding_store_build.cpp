@@ -2,7 +2,9 @@
 // skipping shards that already match, then write the index (see embedding_store.h).
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -32,15 +34,72 @@ struct ShardPlan {
 };
 
 // Removes what a killed run can leave behind: temp files of the atomic writer, and the index
-// (rewritten at the end) so a half-rebuilt store is never read as finished.
-void clear_unfinished_state(const std::string& dir) {
+// (rewritten at the end) so a half-rebuilt store is never read as finished. A --shard run
+// touches only its own shards' temp files (the other processes write theirs meanwhile).
+void clear_unfinished_state(const std::string& dir, const StoreBuildPart& part) {
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
-    if (name.find(".tmp.") != std::string::npos && (name.rfind("shard-", 0) == 0 || name.rfind("index.json", 0) == 0)) {
-      fs::remove(entry.path());
+    if (name.find(".tmp.") == std::string::npos) continue;
+    if (name.rfind("index.json", 0) == 0 && part.count == 1) fs::remove(entry.path());
+    if (name.rfind("shard-", 0) == 0) {
+      const int64_t shard = std::atoll(name.c_str() + 6);
+      if (shard % part.count == part.index) fs::remove(entry.path());
     }
   }
   fs::remove(fs::path(dir) / kStoreIndexFile);
+}
+
+std::string part_file_name(const StoreBuildPart& part) {
+  return "part-" + std::to_string(part.index) + "-of-" + std::to_string(part.count) + ".json";
+}
+
+nlohmann::json shard_json(size_t s, const ShardPlan& plan) {
+  return {{"file", store_shard_name(s)}, {"first_row", plan.first_row}, {"rows", plan.rows}, {"texts_hash", plan.texts_hash}};
+}
+
+// --merge: the part files of the --shard runs must cover the distinct texts [0, total) exactly
+// once (a text in no part is missing, in two parts duplicated), with this input's shards.
+void check_parts(const std::string& dir, const std::vector<ShardPlan>& plans, int64_t total) {
+  struct Claim {
+    int64_t first, rows;
+    std::string hash, part;
+  };
+  std::vector<Claim> claims;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("part-", 0) != 0 || entry.path().extension() != ".json") continue;
+    const auto json = nlohmann::json::parse(read_file(entry.path().string()));
+    for (const auto& shard : json.at("shards")) {
+      claims.push_back({shard.at("first_row").get<int64_t>(), shard.at("rows").get<int64_t>(),
+                        shard.at("texts_hash").get<std::string>(), name});
+    }
+  }
+  if (claims.empty()) fail(dir, "no part files (part-I-of-N.json) of dep-embed --shard runs to merge");
+  std::sort(claims.begin(), claims.end(), [](const Claim& a, const Claim& b) { return a.first < b.first; });
+  int64_t covered = 0;  // texts [0, covered) are claimed once so far
+  std::string problems;
+  for (const auto& c : claims) {
+    if (c.first < covered) {
+      problems += "\n  texts " + std::to_string(c.first) + ".." + std::to_string(std::min(covered, c.first + c.rows) - 1) +
+                  " duplicated (again in " + c.part + ")";
+    } else if (c.first > covered) {
+      problems += "\n  texts " + std::to_string(covered) + ".." + std::to_string(c.first - 1) + " missing (in no part)";
+    }
+    covered = std::max(covered, c.first + c.rows);
+  }
+  if (covered < total) problems += "\n  texts " + std::to_string(covered) + ".." + std::to_string(total - 1) + " missing (in no part)";
+  if (covered > total) problems += "\n  the parts hold " + std::to_string(covered) + " texts, the input " + std::to_string(total);
+  if (problems.empty()) {
+    // Exactly one claim per text: the claims are this input's shards, in order.
+    for (size_t s = 0; s < plans.size() && problems.empty(); ++s) {
+      if (s >= claims.size() || claims[s].first != plans[s].first_row || claims[s].rows != plans[s].rows ||
+          claims[s].hash != plans[s].texts_hash) {
+        problems += "\n  " + store_shard_name(s) + " does not hold this input's texts (" +
+                    (s < claims.size() ? claims[s].part : std::string("no part")) + "; another input or shard_size?)";
+      }
+    }
+  }
+  if (!problems.empty()) fail(dir, "the --shard runs do not cover every text exactly once:" + problems);
 }
 
 // A shard a previous run finished: reusable when settings, rows and texts all match. Shards made
@@ -67,7 +126,7 @@ bool shard_is_done(const std::string& path, const StoreSettings& settings, const
 
 StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, const StoreSettings& settings,
                                        int64_t dim, int64_t shard_size, const std::string& output_dir,
-                                       const EmbedTextsFn& embed) {
+                                       const EmbedTextsFn& embed, const StoreBuildPart& part) {
   const auto start = std::chrono::steady_clock::now();
   if (shard_size < 1) fail("shard_size", "must be at least 1");
   fs::create_directories(output_dir);
@@ -94,14 +153,17 @@ StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, cons
   log::info(std::to_string(items.size()) + " keys, " + std::to_string(total) + " distinct texts, " +
                   std::to_string(plans.size()) + " shards of up to " + std::to_string(shard_size));
 
-  clear_unfinished_state(output_dir);
+  if (part.merge) check_parts(output_dir, plans, total);
+  clear_unfinished_state(output_dir, part);
   StoreBuildReport report;
   report.keys = static_cast<int64_t>(items.size());
   report.distinct_texts = total;
   report.shards = static_cast<int64_t>(plans.size());
   std::vector<bool> done(plans.size(), false);
   int64_t rows_done = 0;
+  auto mine = [&](size_t s) { return static_cast<int64_t>(s) % part.count == part.index; };
   for (size_t s = 0; s < plans.size(); ++s) {
+    if (!mine(s)) continue;
     done[s] = shard_is_done((fs::path(output_dir) / store_shard_name(s)).string(), settings, plans[s], dim);
     if (done[s]) {
       ++report.shards_reused;
@@ -115,8 +177,15 @@ StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, cons
 
   Progress progress("embed", total, "texts");
   progress.resume_from(rows_done);
+  if (part.merge) {
+    std::string missing;
+    for (size_t s = 0; s < plans.size(); ++s) {
+      if (!done[s]) missing += " " + store_shard_name(s);
+    }
+    if (!missing.empty()) fail(output_dir, "shards missing or not matching their part file (rerun their --shard):" + missing);
+  }
   for (size_t s = 0; s < plans.size(); ++s) {
-    if (done[s]) continue;
+    if (done[s] || !mine(s)) continue;
     const ShardPlan& plan = plans[s];
     std::vector<std::string> texts;
     texts.reserve(static_cast<size_t>(plan.rows));
@@ -139,6 +208,24 @@ StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, cons
                       metadata);
   }
   progress.finish();
+  if (part.count > 1) {
+    // This process's part: the shards it holds, for --merge to check.
+    nlohmann::json record = store_settings_json(settings);
+    record["part"] = part.index;
+    record["parts"] = part.count;
+    record["dim"] = dim;
+    record["distinct_texts"] = total;
+    record["shard_size"] = shard_size;
+    nlohmann::json shards = nlohmann::json::array();
+    for (size_t s = 0; s < plans.size(); ++s) {
+      if (mine(s)) shards.push_back(shard_json(s, plans[s]));
+    }
+    record["shards"] = std::move(shards);
+    write_file_atomic((fs::path(output_dir) / part_file_name(part)).string(), record.dump() + "\n");
+    report.shards = static_cast<int64_t>(record["shards"].size());
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return report;
+  }
 
   // Shards past the end belong to an earlier, larger input.
   for (size_t s = plans.size(); fs::exists(fs::path(output_dir) / store_shard_name(s)); ++s) {
@@ -150,8 +237,7 @@ StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, cons
   index["shard_size"] = shard_size;
   nlohmann::json shards = nlohmann::json::array();
   for (size_t s = 0; s < plans.size(); ++s) {
-    shards.push_back({{"file", store_shard_name(s)}, {"first_row", plans[s].first_row}, {"rows", plans[s].rows},
-                      {"texts_hash", plans[s].texts_hash}});
+    shards.push_back(shard_json(s, plans[s]));
   }
   index["shards"] = std::move(shards);
   // [key, row] pairs in input order (an array keeps writing linear for millions of keys).
@@ -163,20 +249,36 @@ StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, cons
   return report;
 }
 
-StoreBuildReport run_embed_store(const EmbedStoreConfig& config) {
+StoreBuildPart StoreBuildPart::parse(const std::string& text) {
+  StoreBuildPart part;
+  const auto slash = text.find('/');
+  try {
+    size_t used_i = 0, used_n = 0;
+    if (slash == std::string::npos) throw std::invalid_argument("no /");
+    part.index = std::stoll(text.substr(0, slash), &used_i);
+    part.count = std::stoll(text.substr(slash + 1), &used_n);
+    if (used_i != slash || used_n != text.size() - slash - 1) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    fail("--shard", "'" + text + "' is not i/n");
+  }
+  if (part.count < 1 || part.index < 0 || part.index >= part.count) fail("--shard", "'" + text + "' needs 0 <= i < n");
+  return part;
+}
+
+StoreBuildReport run_embed_store(const EmbedStoreConfig& config, const StoreBuildPart& part) {
   validate_embed_config(config, "config");
   std::vector<KeyedText> items;
   if (config.input.format == EmbedInputFormat::kKeyedText) {
     for (const auto& path : config.input.paths) {
-      auto part = read_keyed_text_jsonl(path);
-      items.insert(items.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+      auto chunk = read_keyed_text_jsonl(path);
+      items.insert(items.end(), std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
     }
   } else {
     for (size_t i = 0; i < config.input.paths.size(); ++i) {
       const auto rows = read_user_rows(config.input.paths[i], ReadOptions{});
       check_unique_users(rows, config.input.paths[i]);
-      auto part = dpl_texts_to_embed(rows, config.input.categories[i]);
-      items.insert(items.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+      auto chunk = dpl_texts_to_embed(rows, config.input.categories[i]);
+      items.insert(items.end(), std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
     }
   }
 
@@ -203,7 +305,7 @@ StoreBuildReport run_embed_store(const EmbedStoreConfig& config) {
     return std::vector<float>(dense.data_ptr<float>(), dense.data_ptr<float>() + dense.numel());
   };
   return build_embedding_store(items, settings, encoder.config().hidden_size, config.shard_size, config.output_dir,
-                               embed);
+                               embed, part);
 }
 
 }  // namespace dep

@@ -79,7 +79,11 @@ class Trainer::Run {
     }
     state_.data_fingerprint = train_data_fingerprint(train);
     state_.train_samples = sampler_.samples();
-    if (checkpointer_.restore(resume, state_, model_, optimizer_, schedule_.total_steps()) && finished()) {
+    const bool resumed = checkpointer_.restore(resume, state_, model_, optimizer_, schedule_.total_steps());
+    // Several ranks: the same data, resumed at the same update (a run directory every rank sees).
+    sync_->agree("the train data fingerprint", static_cast<int64_t>(state_.data_fingerprint >> 1), false);
+    sync_->agree("the update to resume at", state_.global_step, false);
+    if (resumed && finished()) {
       log::info(log::format("%s has finished (update %lld of %lld): nothing to do", checkpointer_.run_dir().c_str(),
                             (long long)state_.global_step, (long long)schedule_.total_steps()));
       return true;
@@ -127,7 +131,8 @@ class Trainer::Run {
       window_.micro += 1;
       window_.tokens += real_tokens(samples);
       window_.samples += static_cast<int64_t>(samples.size());
-      if (interrupt_requested()) {
+      // Several ranks stop together after the window's update (update() sums the requests).
+      if (interrupt_requested() && sync_->world_size() == 1) {
         stop_interrupted(state_, "in epoch " + std::to_string(state_.epoch + 1) + " before update " +
                                      std::to_string(state_.global_step + 1));
       }
@@ -137,6 +142,7 @@ class Trainer::Run {
   // Update: gradients combined over ranks, clipped, one AdamW step at the scheduled rate.
   void update() {
     sync_->all_reduce_gradients(trainable_);
+    sum_window_over_ranks();
     const double grad_norm = clip_grad_norm(trainable_, cfg_.optim.max_grad_norm);
     if (!std::isfinite(grad_norm)) {
       fail_internal("dep-train", "non-finite gradient norm at update " + std::to_string(state_.global_step + 1) +
@@ -162,7 +168,7 @@ class Trainer::Run {
       save(next, "every " + std::to_string(cfg_.checkpoint.every_steps) + " updates");
       checkpointer_.prune(state_);
     }
-    if (interrupt_requested() && !epoch_end && !done()) stop_interrupted(next, "after update " + std::to_string(state_.global_step));
+    if (stop_requested() && !epoch_end && !done()) stop_interrupted(next, "after update " + std::to_string(state_.global_step));
     state_.window += 1;
   }
 
@@ -175,7 +181,9 @@ class Trainer::Run {
     save(state_, "end of epoch " + std::to_string(state_.epoch));
     if (state_.best_checkpoint == name) checkpointer_.mark_best(name);
     checkpointer_.prune(state_);
-    if (interrupt_requested() && state_.epoch < cfg_.train.epochs && !done()) stop_interrupted(state_, "at the end of an epoch");
+    // The other ranks wait here for the main rank's validation and checkpoint.
+    sync_->agree("the end of epoch " + std::to_string(state_.epoch), state_.global_step, true);
+    if (stop_requested() && state_.epoch < cfg_.train.epochs && !done()) stop_interrupted(state_, "at the end of an epoch");
   }
 
   TrainSummary finish() {
@@ -198,6 +206,31 @@ class Trainer::Run {
     return config.train.max_steps > 0 ? config.train.max_steps : windows_per_epoch * config.train.epochs;
   }
   bool done() const { return state_.global_step >= schedule_.total_steps(); }
+
+  // The window's logged terms and counts, summed over the ranks (the main rank logs and saves the
+  // window's totals), and whether any rank was asked to stop.
+  void sum_window_over_ranks() {
+    if (sync_->world_size() == 1) return;
+    std::vector<double> sums = {window_.gen,
+                                window_.recon,
+                                window_.sparse,
+                                window_.sae_term,
+                                static_cast<double>(window_.micro),
+                                static_cast<double>(window_.tokens),
+                                static_cast<double>(window_.samples),
+                                interrupt_requested() ? 1.0 : 0.0};
+    sync_->sum_over_ranks(sums);
+    window_.gen = sums[0];
+    window_.recon = sums[1];
+    window_.sparse = sums[2];
+    window_.sae_term = sums[3];
+    window_.micro = static_cast<int64_t>(sums[4]);
+    window_.tokens = static_cast<int64_t>(sums[5]);
+    window_.samples = static_cast<int64_t>(sums[6]);
+    stop_agreed_ = sums[7] > 0;
+  }
+  // SIGINT/SIGTERM: this process's request alone, or with several ranks any rank's as of the last update.
+  bool stop_requested() const { return sync_->world_size() == 1 ? interrupt_requested() : stop_agreed_; }
   bool finished() const { return done() || state_.epoch >= cfg_.train.epochs; }
 
   // The validator of validation.select_by: the loss one, or the caller's.
@@ -264,6 +297,7 @@ class Trainer::Run {
   const bool sae_sum_;
   TrainState state_;
   WindowStats window_;
+  bool stop_agreed_ = false;
 };
 
 Trainer::Trainer(TrainConfig config, PersonalizationModel& model, const std::vector<DepSample>& train,

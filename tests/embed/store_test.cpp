@@ -210,3 +210,42 @@ TEST_CASE("dep-embed parses the example config, applies --set and dumps the effe
   CHECK(WEXITSTATUS(status) == dep::kExitBadInput);
   CHECK(err.find("dtype") != std::string::npos);
 }
+
+TEST_CASE("--shard i/n parts merge into the whole store; merge finds missing and duplicated texts",
+          "[store][shard]") {
+  const std::string dir = dep::test::scratch_dir("store-shards");
+  const std::string model = dep::test::make_store_test_model(dir + "/model");
+  const std::string input = dep::test::make_store_test_input(dir + "/in.jsonl", 1);
+  auto whole_config = store_config(model, input, dir + "/whole");
+  const auto whole = dep::run_embed_store(whole_config);
+  REQUIRE(whole.shards >= 3);
+  auto config = store_config(model, input, dir + "/parts");
+  auto part = [](const std::string& text) { return dep::StoreBuildPart::parse(text); };
+  dep::StoreBuildPart merge;
+  merge.merge = true;
+  // Part 1 of 2 has not run: the texts of its shards are missing.
+  const auto first = dep::run_embed_store(config, part("0/2"));
+  CHECK(first.shards == (whole.shards + 1) / 2);
+  CHECK_FALSE(std::filesystem::exists(dir + "/parts/index.json"));
+  CHECK_THROWS_WITH(dep::run_embed_store(config, merge), Catch::Contains("missing (in no part)"));
+  // A part made with another shard size overlaps the others: duplicated texts.
+  auto other = config;
+  other.shard_size = 48;
+  dep::run_embed_store(other, part("1/2"));
+  CHECK_THROWS_WITH(dep::run_embed_store(config, merge), Catch::Contains("duplicated (again in part-"));
+  // The right part 1/2: the merge checks every text is there once and writes the index, which
+  // reads as the single-process store does.
+  dep::run_embed_store(config, part("1/2"));
+  const auto merged = dep::run_embed_store(config, merge);
+  CHECK(merged.shards_reused == whole.shards);
+  CHECK(file_bytes(dir + "/parts/index.json") == file_bytes(dir + "/whole/index.json"));
+  for (int64_t s = 0; s < whole.shards; ++s) {
+    char name[32];
+    std::snprintf(name, sizeof name, "/shard-%05lld.safetensors", static_cast<long long>(s));
+    CHECK(file_bytes(dir + "/parts" + name) == file_bytes(dir + "/whole" + name));
+  }
+  auto store = dep::EmbeddingStore::open(dir + "/parts");
+  CHECK(store->size() == whole.keys);
+  CHECK_THROWS_WITH(part("2/2"), Catch::Contains("--shard"));
+  CHECK_THROWS_WITH(part("1of2"), Catch::Contains("--shard"));
+}

@@ -165,6 +165,18 @@ TEST_CASE("generate: --shard i/n runs merge into the whole-split output, merge c
     CHECK_THAT(e.message(), Catch::Contains("rerun it"));
   }
   dep::run_generation(config, dep::Shard::parse("1/3"));  // resumes the one lost sample
+  // A shard that holds one of its samples twice (and so lacks another): duplicated.
+  const auto complete_shard = slurp(shard1);
+  const auto first_line = complete_shard.substr(0, complete_shard.find('\n') + 1);
+  const auto without_last = complete_shard.substr(0, complete_shard.rfind('\n', complete_shard.size() - 2) + 1);
+  dep::write_file_atomic(shard1, without_last + first_line);
+  try {
+    dep::merge_shards(config.output.dir);
+    FAIL("merge must refuse a duplicated sample");
+  } catch (const dep::Error& e) {
+    CHECK_THAT(e.message(), Catch::Contains("duplicated across the shards"));
+  }
+  dep::write_file_atomic(shard1, complete_shard);
   const auto summary = dep::merge_shards(config.output.dir);
   CHECK(summary.samples == w.test_samples);
   CHECK(slurp(root + "/whole/generations.jsonl") == slurp(config.output.dir + "/generations.jsonl"));

@@ -6,6 +6,11 @@
 //   output_dir/shard-00000.safetensors   "embeddings" [rows, dim] F32 (distinct texts, in order)
 //   output_dir/index.json                settings, shards, key → row
 //   output_dir/embed_config.json         the effective config of the run
+//   output_dir/part-{i}-of-{n}.json      dep-embed --shard i/n: the store shards that process made
+//
+// Several processes (docs/distributed.md): `--shard i/n` embeds the store shards s with
+// s % n == i and records them in its part file; `--merge` then checks that the parts cover every
+// distinct text exactly once, with shards that match the input, and writes the index.
 #pragma once
 
 #include <cstdint>
@@ -44,16 +49,25 @@ struct StoreBuildReport {
 using EmbedTextsFn = std::function<std::vector<float>(const std::vector<std::string>& texts,
                                                       const std::function<void(int64_t)>& on_batch)>;
 
+// Which part of a store build this process does.
+struct StoreBuildPart {
+  int64_t index = 0;
+  int64_t count = 1;  // > 1: embed only the store shards s with s % count == index, no index.json
+  bool merge = false;  // embed nothing: check the part files of the --shard runs, write index.json
+  // "i/n" with 0 <= i < n (dep-embed --shard); a malformed value is a dep::Error naming --shard.
+  static StoreBuildPart parse(const std::string& text);
+};
+
 // Embeds the distinct texts of `items` shard by shard into `output_dir`, skipping shards a
 // previous run finished with the same settings and texts, then writes index.json. A directory
 // holding shards made with other settings is refused. Honours SIGINT/SIGTERM between batches.
 StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, const StoreSettings& settings,
                                        int64_t dim, int64_t shard_size, const std::string& output_dir,
-                                       const EmbedTextsFn& embed);
+                                       const EmbedTextsFn& embed, const StoreBuildPart& part = {});
 
 // `dep-embed --config`: reads the input, loads model and tokenizer, builds the store and writes
 // the effective config next to it.
-StoreBuildReport run_embed_store(const EmbedStoreConfig& config);
+StoreBuildReport run_embed_store(const EmbedStoreConfig& config, const StoreBuildPart& part = {});
 
 class EmbeddingStore : public ReviewEmbeddings {
  public:

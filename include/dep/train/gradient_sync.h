@@ -9,14 +9,18 @@
 //    so clipping, AdamW and the schedule see what one process with the whole window would;
 //  - only the main rank (rank 0) logs, writes metrics.jsonl, validates and saves checkpoints;
 //    every rank restores the same checkpoint on --resume.
-// Left to the implementation that brings several ranks: TrainState's samples_seen/tokens_seen and
-// the logged window sums are this rank's share, and a stop (non-finite loss, SIGTERM) is decided
-// per rank, so it has to agree on them across ranks before the loop acts.
+//  - the loop sums the window's logged terms and counts over the ranks (sum_over_ranks), so the
+//    main rank logs and checkpoints the window's totals, and a SIGINT/SIGTERM seen by any rank
+//    stops every rank after the same update (with several ranks the stop waits for the window's
+//    end); a non-finite loss ends its rank, and the others then fail at the next collective;
+//  - agree() checks that every rank resumed at the same update and waits for the main rank's
+//    epoch-end work (validation, saving).
 #pragma once
 
 #include <torch/types.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace dep {
@@ -30,6 +34,12 @@ class GradientSync {
   // Sums the gradients of `parameters` over every rank, in place. A rank whose share of the
   // window was empty contributes zeros (its undefined gradients count as zero).
   virtual void all_reduce_gradients(const std::vector<torch::Tensor>& parameters) = 0;
+  // Sums `values` over every rank, in place.
+  virtual void sum_over_ranks(std::vector<double>& /*values*/) {}
+  // Blocks until every rank arrives, and fails naming `what` unless they all bring the same
+  // `value`. `after_main_work`: the main rank may arrive late (it validated and saved alone), so
+  // the wait is the longer epoch-end one.
+  virtual void agree(const std::string& /*what*/, int64_t /*value*/, bool /*after_main_work*/) {}
 };
 
 // One process, rank 0 of 1: the gradients are already the window's.

@@ -145,6 +145,34 @@ struct ValidationConfig {
   }
 };
 
+// Data-parallel training over c10d (docs/distributed.md): the ranks come from the launcher's
+// environment (dep/core/distributed_env.h); these keys say how they talk and how long they wait.
+enum class DistributedBackend { kAuto, kGloo, kNccl };
+
+inline const EnumNames<DistributedBackend>& distributed_backend_names() {
+  static const EnumNames<DistributedBackend> names = {
+      {DistributedBackend::kAuto, "auto"}, {DistributedBackend::kGloo, "gloo"}, {DistributedBackend::kNccl, "nccl"}};
+  return names;
+}
+
+struct DistributedConfig {
+  DistributedBackend backend = DistributedBackend::kAuto;
+  double timeout_s = 600;
+  double epoch_end_timeout_s = 7200;
+  template <class V>
+  void visit(V& v) {
+    v.choice("backend", backend, distributed_backend_names(),
+             "c10d process group: auto (NCCL on CUDA, Gloo on CPU), gloo or nccl");
+    v("timeout_s", timeout_s,
+      "seconds a rank waits at the rendezvous and at each gradient all-reduce; a dead or hung rank ends the job "
+      "with an error after at most this long",
+      Bounds::positive());
+    v("epoch_end_timeout_s", epoch_end_timeout_s,
+      "seconds the other ranks wait at an epoch end while the main rank validates and saves",
+      Bounds::positive());
+  }
+};
+
 struct TrainConfig {
   // The frozen LLM's device and compute dtype (bf16 as the reference; the adapter stays fp32).
   DeviceConfig device{ComputeDtype::kBf16};
@@ -159,6 +187,7 @@ struct TrainConfig {
   CheckpointConfig checkpoint;
   LogConfig log;
   ValidationConfig validation;
+  DistributedConfig distributed;
   template <class V>
   void visit(V& v) {
     v.section("device", device, "where the frozen decoder runs and its compute dtype (the adapter is fp32)");
@@ -173,6 +202,7 @@ struct TrainConfig {
     v.section("checkpoint", checkpoint, "checkpoints");
     v.section("log", log, "logging");
     v.section("validation", validation, "per-epoch validation");
+    v.section("distributed", distributed, "several processes (torchrun, srun, mpirun): c10d backend and timeouts");
   }
 
   // Cross-field checks that the keys' own bounds cannot express; run by every parse, so
