@@ -41,11 +41,15 @@ km._kmeans_plusplus = recording
 
 rng = np.random.default_rng(20261207)
 sets = []
-kinds = ["blobs", "uniform", "duplicates", "unit1024"]
+kinds = ["blobs", "uniform", "duplicates", "unit1024", "few16"]
 for s in range(int(sys.argv[2])):
     kind = kinds[s % len(kinds)]
     k = 5 if s % 5 else int(rng.choice([2, 3, 8]))
-    if kind == "unit1024":  # DPL's case: a handful of unit review embeddings
+    if kind == "few16":  # DPL's most common case: an item with 4 or 5 other reviewers
+        n, dim = int(rng.integers(k, k + 3)), 16
+        x = rng.normal(size=(n, dim))
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+    elif kind == "unit1024":  # DPL's case: a handful of unit review embeddings
         n, dim = int(rng.integers(k, 40)), 1024
         base = rng.normal(size=(3, dim))
         x = base[rng.integers(0, 3, n)] + rng.normal(scale=1.5, size=(n, dim))

@@ -59,7 +59,8 @@ struct DplInputs {
   const DepData* data = nullptr;             // for test_row(); required with embeddings
   const ReviewEmbeddings* embeddings = nullptr;
 };
-DplSelection select_dpl(const DplInputs& inputs, const SplitRow& sample, const DplConfig& config);
+// K is DPL's num_retrieved (the configured history.k).
+DplSelection select_dpl(const DplInputs& inputs, const SplitRow& sample, int64_t k, const DplConfig& config);
 
 // The representatives among `candidates` (rows 1..n of `points`; row 0 is the user's own review)
 // by k-means with peers + 1 clusters: indices into candidates, one per non-empty cluster other
