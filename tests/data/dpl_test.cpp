@@ -183,7 +183,8 @@ TEST_CASE("DPL selection and k-means peers equal DPL's code run with rank_bm25 a
       REQUIRE(s.dpl_peers.size() == want_peers.size());
       for (size_t d = 0; d < s.dpl_peers.size(); ++d) {
         // A cluster of exactly two reviews has both members equidistant from its centre: scikit-learn
-        // breaks that tie by float32 rounding (DPL's embeddings are float32), dep in fp64.
+        // breaks that tie by float32 rounding (DPL's embeddings are float32), which dep follows
+        // except where BLAS's summation order decides.
         CHECK(s.dpl_peers[d].size() == want_peers[d].size());
         ++items;
         identical += s.dpl_peers[d] == want_peers[d];
@@ -198,7 +199,7 @@ TEST_CASE("DPL selection and k-means peers equal DPL's code run with rank_bm25 a
   CHECK(peers_total > 0);
   WARN("DPL peers identical to DPL's code with scikit-learn on " << identical << " of " << items
                                                                  << " diff items (test + val splits)");
-  CHECK(identical * 10 >= items * 8);
+  CHECK(identical * 100 >= items * 95);
 }
 
 namespace {
