@@ -36,7 +36,10 @@ TEST_CASE("dep-data prompts (variant dpl) reads the store and writes DPL's selec
       std::normal_distribution<double> normal;
       std::vector<double> v(kDim);
       double norm = 0.0;
-      for (auto& x : v) norm += (x = normal(rng)) * x;
+      for (auto& x : v) {
+        x = normal(rng);
+        norm += x * x;
+      }
       for (const double x : v) out.push_back(static_cast<float>(x / std::sqrt(norm)));
     }
     if (on_batch) on_batch(static_cast<int64_t>(texts.size()));
@@ -46,11 +49,13 @@ TEST_CASE("dep-data prompts (variant dpl) reads the store and writes DPL's selec
   dep::build_embedding_store(items, dep::StoreSettings{"random", 512, "fp32"}, kDim, 4096, store_dir, embed);
 
   const std::string out = dir + "/dpl.jsonl";
-  const std::string cmd = dep::test::binary("dep-data") + " prompts --config configs/data.json --split test" +
-                          " --set data.root=" + config.data.root + " --set tokenizer=" +
-                          dep::test::fixture("qwen2.5-tokenizer/dep-tokenizer.json") +
-                          " --set prompt.variant=dpl --set dpl.embeddings=" + store_dir + " --out " + out +
-                          " --log-level warn";
+  // (appended piece by piece: GCC 12 warns falsely on long + chains of std::string)
+  const std::string tokenizer = dep::test::fixture("qwen2.5-tokenizer/dep-tokenizer.json");
+  std::string cmd = dep::test::binary("dep-data");
+  cmd.append(" prompts --config configs/data.json --split test --set data.root=").append(config.data.root);
+  cmd.append(" --set tokenizer=").append(tokenizer);
+  cmd.append(" --set prompt.variant=dpl --set dpl.embeddings=").append(store_dir);
+  cmd.append(" --out ").append(out).append(" --log-level warn");
   REQUIRE(std::system(cmd.c_str()) == 0);
 
   const auto store = dep::EmbeddingStore::open(store_dir);
@@ -84,10 +89,10 @@ TEST_CASE("dep-data prompts (variant dpl) reads the store and writes DPL's selec
   CHECK(peers > 0);
 
   // A store that is not there is bad input naming the key's value.
-  const std::string missing = dep::test::binary("dep-data") + " prompts --split test --set data.root=" +
-                              config.data.root + " --set tokenizer=" +
-                              dep::test::fixture("qwen2.5-tokenizer/dep-tokenizer.json") +
-                              " --set prompt.variant=dpl --set dpl.embeddings=" + dir + "/nope --out " + dir +
-                              "/x.jsonl 2>/dev/null";
+  std::string missing = dep::test::binary("dep-data");
+  missing.append(" prompts --split test --set data.root=").append(config.data.root);
+  missing.append(" --set tokenizer=").append(tokenizer);
+  missing.append(" --set prompt.variant=dpl --set dpl.embeddings=").append(dir).append("/nope");
+  missing.append(" --out ").append(dir).append("/x.jsonl 2>/dev/null");
   CHECK(WEXITSTATUS(std::system(missing.c_str())) == 2);
 }
