@@ -51,8 +51,8 @@ struct DplSelection {
 
 // The sample's DPL selection. `embeddings` (layout of ReviewEmbeddings: "<category>/<user>/<row>")
 // may be null: then no peers are chosen (dpl_peers and peer_reviews hold empty lists).
-// `test_rows` gives each reviewer's embedding layout (DepData::test_row); samples of other splits
-// find their reviews there by asin.
+// `data` gives each reviewer's embedding layout (DepData::test_row); a review is found there by asin,
+// so samples of other splits work too.
 struct DplInputs {
   const DplSplitIndex* index = nullptr;
   const MetaTable* meta = nullptr;
@@ -64,7 +64,8 @@ DplSelection select_dpl(const DplInputs& inputs, const SplitRow& sample, int64_t
 
 // The representatives among `candidates` (rows 1..n of `points`; row 0 is the user's own review)
 // by k-means with peers + 1 clusters: indices into candidates, one per non-empty cluster other
-// than row 0's, in cluster order, each the member nearest its cluster's centre (first on ties).
+// than row 0's, in cluster order, each the member nearest its cluster's centre (first on ties),
+// the distances measured as scikit-learn's float32 run measures them (docs/methods-dpl.md).
 std::vector<int64_t> dpl_representatives(const std::vector<float>& points, int64_t rows, int64_t dim,
                                          int64_t peers, const KMeansOptions& options);
 
