@@ -35,7 +35,9 @@ PromptVariant parse_prompt_variant(const std::string& name) {
   if (name == "diff_only") return PromptVariant::kDiffOnly;
   if (name == "no_guidance") return PromptVariant::kNoGuidance;
   if (name == "item_only") return PromptVariant::kItemOnly;
-  if (name == "item_and_reviews") return PromptVariant::kItemAndReviews;
+  if (name == "item_and_reviews" || name == "rag") return PromptVariant::kItemAndReviews;
+  if (name == "pag") return PromptVariant::kPag;
+  if (name == "dpl") return PromptVariant::kDpl;
   fail("prompt.variant", "unknown prompt variant '" + name + "'");
 }
 
@@ -43,18 +45,25 @@ std::string system_prompt(PromptVariant variant) {
   switch (variant) {
     case PromptVariant::kNoGuidance: return kTaskSentence;
     case PromptVariant::kItemOnly: return kItemOnlySystem;
-    case PromptVariant::kItemAndReviews: return kItemAndReviewsSystem;
+    case PromptVariant::kItemAndReviews:
+    case PromptVariant::kPag:  // PAG's and DPL's own stage prompts live with the stage runner / dpl_prompt.h
+    case PromptVariant::kDpl: return kItemAndReviewsSystem;
     default: return std::string(kTaskSentence) + kGuidance;
   }
 }
 
+namespace {
+bool text_only(PromptVariant v) {
+  return v == PromptVariant::kItemOnly || v == PromptVariant::kItemAndReviews || v == PromptVariant::kPag ||
+         v == PromptVariant::kDpl;
+}
+}  // namespace
+
 bool shows_his_tokens(PromptVariant v) {
-  return v != PromptVariant::kDiffOnly && v != PromptVariant::kDiffOnlyNoText && v != PromptVariant::kItemOnly &&
-         v != PromptVariant::kItemAndReviews;
+  return v != PromptVariant::kDiffOnly && v != PromptVariant::kDiffOnlyNoText && !text_only(v);
 }
 bool shows_diff_tokens(PromptVariant v) {
-  return v != PromptVariant::kHisOnly && v != PromptVariant::kHisOnlyNoText && v != PromptVariant::kItemOnly &&
-         v != PromptVariant::kItemAndReviews;
+  return v != PromptVariant::kHisOnly && v != PromptVariant::kHisOnlyNoText && !text_only(v);
 }
 bool shows_history(PromptVariant v) { return v != PromptVariant::kItemOnly; }
 bool shows_review_text(PromptVariant v) {
