@@ -34,6 +34,7 @@ PromptVariant parse_prompt_variant(const std::string& name) {
   if (name == "no_guidance") return PromptVariant::kNoGuidance;
   if (name == "item_only") return PromptVariant::kItemOnly;
   if (name == "item_and_reviews") return PromptVariant::kItemAndReviews;
+  if (name == "pag") return PromptVariant::kPag;
   fail("prompt.variant", "unknown prompt variant '" + name + "'");
 }
 
@@ -42,15 +43,18 @@ std::string system_prompt(PromptVariant variant) {
     case PromptVariant::kNoGuidance: return kTaskSentence;
     case PromptVariant::kItemOnly: return kItemOnlySystem;
     case PromptVariant::kItemAndReviews: return kItemAndReviewsSystem;
+    case PromptVariant::kPag: return kItemAndReviewsSystem;  // the builder's plan is RAG's; PAG's prompts are in pag_prompt.h
     default: return std::string(kTaskSentence) + kGuidance;
   }
 }
 
 bool shows_his_tokens(PromptVariant v) {
-  return v != PromptVariant::kDiffOnly && v != PromptVariant::kItemOnly && v != PromptVariant::kItemAndReviews;
+  return v != PromptVariant::kDiffOnly && v != PromptVariant::kItemOnly && v != PromptVariant::kItemAndReviews &&
+         v != PromptVariant::kPag;
 }
 bool shows_diff_tokens(PromptVariant v) {
-  return v != PromptVariant::kHisOnly && v != PromptVariant::kItemOnly && v != PromptVariant::kItemAndReviews;
+  return v != PromptVariant::kHisOnly && v != PromptVariant::kItemOnly && v != PromptVariant::kItemAndReviews &&
+         v != PromptVariant::kPag;
 }
 bool shows_history(PromptVariant v) { return v != PromptVariant::kItemOnly; }
 

@@ -193,10 +193,33 @@ std::vector<GenerationRequest> ReviewGenerator::requests(const std::vector<const
 
 std::vector<ReviewGeneration> ReviewGenerator::generate(const std::vector<const DepSample*>& samples,
                                                         const GenerationCallback& on_done) {
-  std::vector<ReviewGeneration> results(samples.size());
-  if (samples.empty()) return results;
-  const auto reqs = requests(samples);
-  std::vector<std::vector<int64_t>> tokens(samples.size());
+  if (samples.empty()) return {};
+  return run(requests(samples), on_done);
+}
+
+std::vector<ReviewGeneration> ReviewGenerator::generate_prompts(const std::vector<std::vector<int64_t>>& prompt_ids,
+                                                                const std::vector<uint64_t>& seeds,
+                                                                const GenerationCallback& on_done) {
+  if (prompt_ids.size() != seeds.size()) fail_internal("generate_prompts", "one seed per prompt");
+  std::vector<GenerationRequest> reqs;
+  reqs.reserve(prompt_ids.size());
+  for (size_t i = 0; i < prompt_ids.size(); ++i) {
+    GenerationRequest r;
+    r.prompt_ids = prompt_ids[i];
+    r.max_new_tokens = sampling_.max_new_tokens;
+    r.sampling = params_of(sampling_);
+    r.sampling.seed = seeds[i];
+    r.stop_ids = sampling_.stop_ids;
+    reqs.push_back(std::move(r));
+  }
+  return run(reqs, on_done);
+}
+
+std::vector<ReviewGeneration> ReviewGenerator::run(const std::vector<GenerationRequest>& reqs,
+                                                   const GenerationCallback& on_done) {
+  std::vector<ReviewGeneration> results(reqs.size());
+  if (reqs.empty()) return results;
+  std::vector<std::vector<int64_t>> tokens(reqs.size());
   const auto& tokenizer = *model_.tokenizer();
   auto finish = [&](size_t i, FinishReason reason) {
     auto ids = tokens[i];

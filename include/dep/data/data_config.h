@@ -71,8 +71,9 @@ struct PromptConfig {
   template <class V>
   void visit(V& v) {
     v.choice("variant", variant,
-             {"dep", "no_text", "his_only", "diff_only", "no_guidance", "item_only", "item_and_reviews"},
-             "prompt variant: DEP, or an ablation (paper Tables 2, 6, 9) or a baseline prompt (Non-Perso, RAG)");
+             {"dep", "no_text", "his_only", "diff_only", "no_guidance", "item_only", "item_and_reviews", "pag"},
+             "prompt variant: DEP, or an ablation (paper Tables 2, 6, 9) or a baseline prompt (Non-Perso, RAG; "
+             "PAG: two stages, docs/methods-stages.md)");
     v("max_target_length", max_target_length, "training targets are truncated to this many tokens",
       Bounds::at_least(1));
   }

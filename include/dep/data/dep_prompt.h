@@ -17,6 +17,7 @@ enum class PromptVariant {
   kNoGuidance,      // DEP without the system prompt's "Note: ..." guidance (paper Table 9)
   kItemOnly,        // Non-Perso baseline: no history at all
   kItemAndReviews,  // RAG baseline: history text without any soft tokens
+  kPag,             // PAG baseline: RAG's retrieval and review block, plus a generated profile (pag_prompt.h)
 };
 
 PromptVariant parse_prompt_variant(const std::string& name);

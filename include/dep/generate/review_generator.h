@@ -56,6 +56,13 @@ class ReviewGenerator {
   std::vector<ReviewGeneration> generate(const std::vector<const DepSample*>& samples,
                                          const GenerationCallback& on_done = {});
 
+  // Plain prompts (token ids, no soft prompts) each with its own seed, as the stages of a
+  // multi-stage method ask them (stage_pipeline.h); results in input order, each also reported
+  // through `on_done` as soon as it is final.
+  std::vector<ReviewGeneration> generate_prompts(const std::vector<std::vector<int64_t>>& prompt_ids,
+                                                 const std::vector<uint64_t>& seeds,
+                                                 const GenerationCallback& on_done = {});
+
   // The per-request engine input for one sample (soft vectors computed by the adapter).
   std::vector<GenerationRequest> requests(const std::vector<const DepSample*>& samples) const;
 
@@ -67,6 +74,7 @@ class ReviewGenerator {
  private:
   GenerationRequest base_request(const DepSample& sample) const;  // prompt, limits, sampling, seed
   GenerationRequest request_without_soft_prompts(const DepSample& sample) const;  // decoder-only models
+  std::vector<ReviewGeneration> run(const std::vector<GenerationRequest>& requests, const GenerationCallback& on_done);
 
   const PersonalizationModel& model_;
   GenerateSamplingConfig sampling_;
