@@ -33,8 +33,9 @@ PromptVariant parse_prompt_variant(const std::string& name) {
   if (name == "diff_only") return PromptVariant::kDiffOnly;
   if (name == "no_guidance") return PromptVariant::kNoGuidance;
   if (name == "item_only") return PromptVariant::kItemOnly;
-  if (name == "item_and_reviews") return PromptVariant::kItemAndReviews;
+  if (name == "item_and_reviews" || name == "rag") return PromptVariant::kItemAndReviews;
   if (name == "pag") return PromptVariant::kPag;
+  if (name == "dpl") return PromptVariant::kDpl;
   fail("prompt.variant", "unknown prompt variant '" + name + "'");
 }
 
@@ -42,20 +43,22 @@ std::string system_prompt(PromptVariant variant) {
   switch (variant) {
     case PromptVariant::kNoGuidance: return kTaskSentence;
     case PromptVariant::kItemOnly: return kItemOnlySystem;
-    case PromptVariant::kItemAndReviews: return kItemAndReviewsSystem;
-    case PromptVariant::kPag: return kItemAndReviewsSystem;  // the builder's plan is RAG's; PAG's prompts are in pag_prompt.h
+    case PromptVariant::kItemAndReviews:
+    case PromptVariant::kPag:  // PAG's and DPL's own stage prompts live with the stage runner / dpl_prompt.h
+    case PromptVariant::kDpl: return kItemAndReviewsSystem;
     default: return std::string(kTaskSentence) + kGuidance;
   }
 }
 
-bool shows_his_tokens(PromptVariant v) {
-  return v != PromptVariant::kDiffOnly && v != PromptVariant::kItemOnly && v != PromptVariant::kItemAndReviews &&
-         v != PromptVariant::kPag;
+namespace {
+bool text_only(PromptVariant v) {
+  return v == PromptVariant::kItemOnly || v == PromptVariant::kItemAndReviews || v == PromptVariant::kPag ||
+         v == PromptVariant::kDpl;
 }
-bool shows_diff_tokens(PromptVariant v) {
-  return v != PromptVariant::kHisOnly && v != PromptVariant::kItemOnly && v != PromptVariant::kItemAndReviews &&
-         v != PromptVariant::kPag;
-}
+}  // namespace
+
+bool shows_his_tokens(PromptVariant v) { return v != PromptVariant::kDiffOnly && !text_only(v); }
+bool shows_diff_tokens(PromptVariant v) { return v != PromptVariant::kHisOnly && !text_only(v); }
 bool shows_history(PromptVariant v) { return v != PromptVariant::kItemOnly; }
 
 const std::string& history_header() {

@@ -71,11 +71,34 @@ struct PromptConfig {
   template <class V>
   void visit(V& v) {
     v.choice("variant", variant,
-             {"dep", "no_text", "his_only", "diff_only", "no_guidance", "item_only", "item_and_reviews", "pag"},
-             "prompt variant: DEP, or an ablation (paper Tables 2, 6, 9) or a baseline prompt (Non-Perso, RAG; "
-             "PAG: two stages, docs/methods-stages.md)");
+             {"dep", "no_text", "his_only", "diff_only", "no_guidance", "item_only", "item_and_reviews", "rag", "pag",
+              "dpl"},
+             "prompt variant: DEP, or an ablation (paper Tables 2, 6, 9) or a baseline prompt (Non-Perso, RAG = "
+             "item_and_reviews, PAG, DPL)");
     v("max_target_length", max_target_length, "training targets are truncated to this many tokens",
       Bounds::at_least(1));
+  }
+};
+
+// DPL's selection (docs/methods-dpl.md): K is history.k; the rest is here.
+struct DplConfig {
+  int64_t min_other_reviewers = 4;
+  int64_t peers = 4;
+  std::string kmeans = "sklearn";
+  int64_t kmeans_seed = 42;
+  std::string embeddings;
+  template <class V>
+  void visit(V& v) {
+    v("min_other_reviewers", min_other_reviewers,
+      "a profile item joins the difference profile when this many other users of the split reviewed it",
+      Bounds::at_least(1));
+    v("peers", peers, "representative other reviews per difference item (k-means with peers + 1 clusters)",
+      Bounds::at_least(1));
+    v.choice("kmeans", kmeans, {"sklearn", "plain"},
+             "k-means++ draws: scikit-learn's exact picks (numpy RandomState), or a plain seeded k-means++");
+    v("kmeans_seed", kmeans_seed, "k-means random_state (DPL: 42)", Bounds::non_negative());
+    v("embeddings", embeddings,
+      "review embedding store (dep-embed output) the k-means reads; empty: no peers are chosen");
   }
 };
 
@@ -114,6 +137,7 @@ struct DataConfig {
   EmbeddingConfig embeddings;
   PromptConfig prompt;
   QuirkConfig quirks;
+  DplConfig dpl;
   std::string tokenizer;  // the DEP tokenizer.json (Qwen2.5 + 20 tokens)
   template <class V>
   void visit(V& v) {
@@ -123,6 +147,7 @@ struct DataConfig {
     v.section("embeddings", embeddings, "his/diff embedding slots and peer weighting");
     v.section("prompt", prompt, "prompt variant and targets");
     v.section("quirks", quirks, "reference behaviours, reproduced by default");
+    v.section("dpl", dpl, "DPL baseline: difference profile, representative peers (prompt.variant=dpl)");
     v("tokenizer", tokenizer, "DEP tokenizer.json (exact token counts for the length control)");
   }
 

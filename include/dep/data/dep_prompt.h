@@ -16,8 +16,9 @@ enum class PromptVariant {
   kDiffOnly,        // text + [Review Difference Embedding] (no review embedding)
   kNoGuidance,      // DEP without the system prompt's "Note: ..." guidance (paper Table 9)
   kItemOnly,        // Non-Perso baseline: no history at all
-  kItemAndReviews,  // RAG baseline: history text without any soft tokens
-  kPag,             // PAG baseline: RAG's retrieval and review block, plus a generated profile (pag_prompt.h)
+  kItemAndReviews,  // RAG baseline ("rag" or "item_and_reviews"): history text without any soft tokens
+  kPag,             // PAG baseline: history text (its multi-stage prompts live with the stage runner)
+  kDpl,             // DPL baseline: BM25 history text (its stage prompts: dpl_prompt.h)
 };
 
 PromptVariant parse_prompt_variant(const std::string& name);
