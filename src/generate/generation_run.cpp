@@ -20,6 +20,7 @@
 #include "dep/data/sample_builder.h"
 #include "dep/core/hash.h"
 #include "dep/data/pag_prompt.h"
+#include "dep/generate/dpl_stages.h"
 #include "dep/generate/pag_stages.h"
 #include "dep/generate/stage_pipeline.h"
 
@@ -60,7 +61,16 @@ nlohmann::ordered_json run_header(const GenerateConfig& config, const Personaliz
 }
 
 // Multi-stage methods run through the StagePipeline (stage_pipeline.h); the others in one step.
-bool is_multi_stage(const GenerateConfig& config) { return config.data.prompt.variant == "pag"; }
+bool is_multi_stage(const GenerateConfig& config) {
+  return config.data.prompt.variant == "pag" || config.data.prompt.variant == "dpl";
+}
+
+// What the method's stages read besides the data: DPL's split maps and its embedding store.
+struct StageResources {
+  std::unique_ptr<DepSampleBuilder> builder;  // RAG's retrieval and length control (PAG)
+  std::unique_ptr<DplSplitIndex> dpl_index;
+  std::unique_ptr<ReviewEmbeddings> dpl_embeddings;
+};
 
 // What every stage of a multi-stage method depends on: the model, the sampling, where the data
 // comes from and the chat template. Stage-specific settings are each stage's own (settings()).
@@ -80,10 +90,24 @@ nlohmann::ordered_json shared_stage_settings(const GenerateConfig& config, const
   return j;
 }
 
-// The stages of the configured method. `builder` (RAG's retrieval and length control) and `data`
-// must outlive them.
+// The stages of the configured method; `data`, `encoder` and `resources` (filled here) must
+// outlive them.
 std::vector<std::unique_ptr<GenerationStage>> method_stages(const GenerateConfig& config, const DepData& data,
-                                                            const DepSampleBuilder& builder) {
+                                                            const TokenEncoder& encoder, StageResources& resources) {
+  if (config.data.prompt.variant == "dpl") {
+    resources.dpl_index = std::make_unique<DplSplitIndex>(data.rows);
+    if (!config.data.dpl.embeddings.empty()) resources.dpl_embeddings = open_embeddings(config.data.dpl.embeddings);
+    DplStageOptions dpl;
+    dpl.inputs.index = resources.dpl_index.get();
+    dpl.inputs.meta = &data.meta;
+    dpl.inputs.data = &data;
+    dpl.inputs.embeddings = resources.dpl_embeddings.get();
+    dpl.k = config.data.history.k;
+    dpl.config = config.data.dpl;
+    return dpl_stages(std::move(dpl));
+  }
+  resources.builder = std::make_unique<DepSampleBuilder>(config.data, data, encoder);
+  const DepSampleBuilder& builder = *resources.builder;
   PagStageOptions pag;
   pag.prompts = PagPrompts::load(config.stages.pag_prompts);
   pag.profile_reviews = config.stages.pag_profile_reviews;
@@ -146,12 +170,11 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   // A multi-stage method's stages read the data through RAG's builder (no embeddings); its stage
   // fingerprints go into the header, so a resumed run must have the same stage settings.
   const bool staged = is_multi_stage(config);
-  std::unique_ptr<DepSampleBuilder> stage_builder;
+  StageResources stage_resources;
   std::unique_ptr<StagePipeline> pipeline;
   const TokenEncoder encoder = encoder_of(*model.tokenizer());
   std::unique_ptr<ReviewGenerator> stage_generator;
   if (staged) {
-    stage_builder = std::make_unique<DepSampleBuilder>(config.data, data, encoder);
     stage_generator = std::make_unique<ReviewGenerator>(model, config.sampling, config.engine);
     StagePipelineOptions options;
     options.cache_dir =
@@ -174,7 +197,8 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
         done(i, {g.prediction, g.prompt_tokens, g.generated_tokens, g.finish == FinishReason::kStop});
       });
     };
-    pipeline = std::make_unique<StagePipeline>(method_stages(config, data, *stage_builder), options, generate);
+    pipeline =
+        std::make_unique<StagePipeline>(method_stages(config, data, encoder, stage_resources), options, generate);
   }
 
   const std::string stem = (fs::path(config.output.dir) / shard.stem()).string();

@@ -6,16 +6,11 @@
 #include "dep/adapter/dep_batch.h"
 #include "dep/core/error.h"
 #include "dep/text/bpe_tokenizer.h"
-#include "dep/text/unicode.h"
-#include "dep/text/utf8.h"
 #include "dep/core/hash.h"
 
 namespace dep {
 
 namespace {
-
-// str.isspace: Unicode White_Space plus the C0 separators U+001C..U+001F.
-bool python_space(char32_t c) { return (c >= 0x1C && c <= 0x1F) || is_white_space(c); }
 
 std::string placeholder_error() {
   return "its prompt has soft-prompt placeholders ([HIS_TOKEN_i]/[DIFF_TOKEN_i]) but model.adapter is \"none\": "
@@ -99,24 +94,6 @@ std::string describe_sampling(const GenerateSamplingConfig& user, const ModelDec
   out += ", repetition_penalty " + shown(*s.repetition_penalty) + " (" +
          origin(user.repetition_penalty.has_value(), m.repetition_penalty.has_value()) + ")";
   return out;
-}
-
-std::string python_strip(const std::string& text) {
-  const std::string_view view(text);
-  size_t begin = 0;
-  while (begin < view.size()) {
-    const auto step = decode_utf8_step(view.substr(begin));
-    if (!step.valid || !python_space(step.code_point)) break;
-    begin += step.length;
-  }
-  // The end: scan forward remembering where the last non-space character ended.
-  size_t end = begin, pos = begin;
-  while (pos < view.size()) {
-    const auto step = decode_utf8_step(view.substr(pos));
-    pos += step.length;
-    if (!step.valid || !python_space(step.code_point)) end = pos;
-  }
-  return std::string(view.substr(begin, end - begin));
 }
 
 uint64_t ReviewGenerator::sample_seed(int64_t base_seed, const std::string& sample_id) {

@@ -1,8 +1,8 @@
 // The multi-stage generation runner (PAG, DPL; docs/methods-stages.md): named stages, each mapping a
 // sample (and the outputs of the stages before it) to chat prompts; the LLM answers them in batches
 // with the run's sampling; every output of a stage but the last goes to that stage's StageCache, so
-// a killed run resumes without regenerating it, and the last stage's outputs are the samples'
-// reviews (dep-generate writes them to generations.jsonl as for DEP).
+// a killed run resumes without regenerating it, and the last stage's outputs (cleaned) are the
+// samples' reviews (dep-generate writes them to generations.jsonl as for DEP).
 //
 // Seeds: the request for prompt j of unit `key` in stage `s` draws from
 // splitmix64(seed XOR splitmix64(fnv1a(key, s, j))), so no output depends on batching, order, the
@@ -48,7 +48,9 @@ class GenerationStage {
   virtual std::string key(const StageSample& sample) const { return sample.sample_id; }
   // The prompts of the sample's unit. The last stage gives exactly one.
   virtual std::vector<ChatMessages> prompts(const StageSample& sample, const EarlierOutputs& earlier) const = 0;
-  // An output as the later stages read it (a "[Summary]:" prefix stripped, ...).
+  // An output as the later stages read it (a "[Summary]:" prefix stripped, ...); for the last
+  // stage, the review as written to generations.jsonl ("[Review]:" stripped). The caches keep the
+  // outputs as generated.
   virtual std::string clean(const std::string& text) const { return text; }
 };
 
@@ -93,7 +95,7 @@ class StagePipeline {
   std::vector<std::pair<std::string, std::string>> fingerprints() const;
 
   // Runs every stage for `samples`; the last stage's result of samples[i] goes to on_final(i, ...)
-  // as soon as it is final. Interruptions (SIGINT/SIGTERM) sync the caches and throw.
+  // (its text through the last stage's clean()) as soon as it is final. Interruptions (SIGINT/SIGTERM) sync the caches and throw.
   void run(const std::vector<StageSample>& samples, const std::function<void(size_t, const StageResult&)>& on_final);
 
   const std::vector<StageCounts>& counts() const { return counts_; }

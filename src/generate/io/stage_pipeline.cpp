@@ -136,7 +136,9 @@ void StagePipeline::run(const std::vector<StageSample>& samples,
         ++counts_[s].generated;
         counts_[s].generated_tokens += result.generated_tokens;
         if (last) {
-          on_final(p.sample, result);
+          StageResult cleaned = result;
+          cleaned.text = stage.clean(result.text);
+          on_final(p.sample, cleaned);
         } else {
           caches_[s]->append({p.key, p.index, p.prompt_hash, result.text, result.prompt_tokens,
                               result.generated_tokens, result.stopped ? "stop" : "length"});
