@@ -5,7 +5,6 @@
 //   dep-data validate --config C
 //   dep-data synth --out DIR [--users N] [--items M] [--seed S]
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -20,7 +19,11 @@
 #include "dep/data/data_config.h"
 #include "dep/data/data_tokenizer.h"
 #include "dep/data/dep_dataset.h"
+#include "dep/data/dpl_prompt.h"
+#include "dep/data/dpl_selection.h"
+#include "dep/embed/embedding_store.h"
 #include "dep/core/error.h"
+#include "dep/core/log.h"
 #include "dep/core/progress.h"
 #include "dep/data/sample_builder.h"
 #include "dep/data/synthetic_data.h"
@@ -48,8 +51,9 @@ bool load(const ConfigOptions& o, dep::DataConfig& config) {
 }
 
 void report(const dep::ReadReport& r) {
-  spdlog::info("read {} lines, {} rows, {} skipped", r.lines, r.rows, r.skipped);
-  for (const auto& p : r.problems) spdlog::warn("skipped: {}", p);
+  dep::log::info(dep::log::format("read %lld lines, %lld rows, %lld skipped", static_cast<long long>(r.lines),
+                                  static_cast<long long>(r.rows), static_cast<long long>(r.skipped)));
+  for (const auto& p : r.problems) dep::log::warn("skipped: " + p);
 }
 
 std::vector<const dep::SplitRow*> select_category(const dep::DepData& data, const std::string& category) {
@@ -103,18 +107,32 @@ int run_prompts(const ConfigOptions& o, const std::string& split, const std::str
   const auto data = dep::load_dep_data(config, dep::parse_split(split));
   report(data.report);
   const auto rows = select_category(data, category);
+  const bool dpl = dep::parse_prompt_variant(config.prompt.variant) == dep::PromptVariant::kDpl;
+  std::unique_ptr<dep::EmbeddingStore> store;
+  if (dpl && !config.dpl.embeddings.empty()) store = dep::EmbeddingStore::open(config.dpl.embeddings);
+  if (dpl && !store) dep::log::warn("dpl.embeddings is empty: no peers are chosen and stage 1 shows no other users");
+  const dep::DplSplitIndex dpl_index(data.rows);  // DPL: maps from the current split only
   dep::DepSampleBuilder builder(config, data, dep::encoder_of(tokenizer));
   Output writer(out);
   dep::Progress progress("prompts", static_cast<int64_t>(rows.size()), "samples");
   for (const auto* row : rows) {
-    writer.write(dep::DepSampleBuilder::inspection_json(builder.plan(*row)));
+    if (dpl) {
+      // What DPL's first LLM calls see: its own selection and the stage-1 messages.
+      const auto s = dep::select_dpl({&dpl_index, &data.meta, &data, store.get()}, *row, config.history.k, config.dpl);
+      nlohmann::json j = {{"category", row->category},  {"user_id", row->row.user_id},
+                          {"history_asins", s.history_asins}, {"diff_asins", s.diff_asins},
+                          {"dpl_peers", s.dpl_peers},       {"dpl_stage1", dep::dpl_stage1_messages(s, data.meta)}};
+      writer.write(j.dump());
+    } else {
+      writer.write(dep::DepSampleBuilder::inspection_json(builder.plan(*row)));
+    }
     writer.write("\n");
     progress.advance();
   }
   writer.commit();
   progress.finish();
   write_config_beside(out, config);
-  spdlog::info("wrote {} prompts to {}", rows.size(), out);
+  dep::log::info("wrote " + std::to_string(rows.size()) + " prompts to " + out);
   return 0;
 }
 
@@ -132,7 +150,7 @@ int run_split(const ConfigOptions& o, const std::string& split, const std::strin
   }
   writer.commit();
   write_config_beside(out, config);
-  spdlog::info("wrote {} {} rows to {}", data.rows.size(), split, out);
+  dep::log::info("wrote " + std::to_string(data.rows.size()) + " " + split + " rows to " + out);
   return 0;
 }
 
@@ -205,7 +223,7 @@ int main(int argc, char** argv) {
                                 dep::config_to_json(synth));
     size_t n = 0;
     for (const auto& c : data) n += c.user_reviews.size();
-    spdlog::info("wrote {} users in {} categories to {}", n, data.size(), out);
+    dep::log::info("wrote " + std::to_string(n) + " users in " + std::to_string(data.size()) + " categories to " + out);
     return 0;
   });
 }

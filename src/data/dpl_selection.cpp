@@ -68,19 +68,40 @@ std::vector<int64_t> dpl_representatives(const std::vector<float>& points, int64
   o.clusters = peers + 1;
   const auto fit = kmeans(points.data(), rows, dim, o);
   const int32_t own = fit.labels[0];
+
+  // The distances to the centres as scikit-learn's float32 run produces them for DPL's float32
+  // embeddings (a two-member cluster is a tie that only rounding breaks): the centred points
+  // (X - mean, float32), each centre the float32 sum of its members times 1/count plus the mean,
+  // then |x - centre| with float32 arithmetic.
+  std::vector<float> mean(static_cast<size_t>(dim), 0.0f);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t d = 0; d < dim; ++d) mean[d] += points[i * dim + d];
+  for (auto& m : mean) m /= static_cast<float>(rows);
+  std::vector<float> centers(static_cast<size_t>(o.clusters * dim), 0.0f);
+  std::vector<float> count(static_cast<size_t>(o.clusters), 0.0f);
+  for (int64_t i = 0; i < rows; ++i) {
+    count[fit.labels[i]] += 1.0f;
+    for (int64_t d = 0; d < dim; ++d) centers[fit.labels[i] * dim + d] += points[i * dim + d] - mean[d];
+  }
+  for (int64_t c = 0; c < o.clusters; ++c) {
+    if (count[c] == 0.0f) continue;
+    const float alpha = 1.0f / count[c];
+    for (int64_t d = 0; d < dim; ++d) centers[c * dim + d] = centers[c * dim + d] * alpha + mean[d];
+  }
+
   std::vector<int64_t> chosen;
   for (int32_t cluster = 0; cluster < o.clusters; ++cluster) {
     if (cluster == own) continue;
     int64_t best = -1;
-    double best_distance = 0.0;
+    float best_distance = 0.0f;
     for (int64_t i = 1; i < rows; ++i) {
       if (fit.labels[i] != cluster) continue;
-      double sum = 0.0;
+      float sum = 0.0f;
       for (int64_t d = 0; d < dim; ++d) {
-        const double v = static_cast<double>(points[i * dim + d]) - fit.centers[cluster * dim + d];
+        const float v = points[i * dim + d] - centers[cluster * dim + d];
         sum += v * v;
       }
-      const double distance = std::sqrt(sum);
+      const float distance = std::sqrt(sum);
       if (best < 0 || distance < best_distance) {  // np.argmin: the first minimum
         best = i - 1;
         best_distance = distance;

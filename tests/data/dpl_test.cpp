@@ -183,7 +183,8 @@ TEST_CASE("DPL selection and k-means peers equal DPL's code run with rank_bm25 a
       REQUIRE(s.dpl_peers.size() == want_peers.size());
       for (size_t d = 0; d < s.dpl_peers.size(); ++d) {
         // A cluster of exactly two reviews has both members equidistant from its centre: scikit-learn
-        // breaks that tie by float32 rounding (DPL's embeddings are float32), dep in fp64.
+        // breaks that tie by float32 rounding (DPL's embeddings are float32), which dep follows
+        // except where BLAS's summation order decides.
         CHECK(s.dpl_peers[d].size() == want_peers[d].size());
         ++items;
         identical += s.dpl_peers[d] == want_peers[d];
@@ -198,7 +199,7 @@ TEST_CASE("DPL selection and k-means peers equal DPL's code run with rank_bm25 a
   CHECK(peers_total > 0);
   WARN("DPL peers identical to DPL's code with scikit-learn on " << identical << " of " << items
                                                                  << " diff items (test + val splits)");
-  CHECK(identical * 10 >= items * 8);
+  CHECK(identical * 100 >= items * 95);
 }
 
 namespace {
@@ -292,4 +293,37 @@ TEST_CASE("DPL stage prompts, character for character", "[data][dpl][prompt]") {
   CHECK(dep::strip_dpl_prefix("[Review]:", "[Review]:").empty());
   CHECK(dep::python_strip("\t a b \u3000") == "a b");
   CHECK(dep::dpl_chat_prompt("S\n", "U\n") == "<|im_start|>system\nS\n<|im_end|><|im_start|>user\nU\n<|im_end|>\n<|im_start|>assistant\n");
+}
+
+TEST_CASE("dep-data prompts: rag and pag show history_asins in retrieval order, text only", "[data][dpl][app]") {
+  const auto dir = dep::test::scratch_dir("data-prompts-rag-pag");
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> bm25;
+  std::ifstream fixture(dep::test::fixture("dpl-select/expected_select_test.jsonl"));
+  std::string line;
+  while (std::getline(fixture, line)) {
+    const auto j = nlohmann::json::parse(line);
+    bm25[{j["category"], j["user_id"]}] = j["history_asins"].get<std::vector<std::string>>();
+  }
+  for (const std::string variant : {"rag", "pag"}) {
+    const std::string out = dir + "/" + variant + ".jsonl";
+    const std::string cmd = dep::test::binary("dep-data") + " prompts --config configs/data.json --split test" +
+                            " --set data.root=" + dep::test::fixture("dep-data") + " --set tokenizer=" +
+                            dep::test::fixture("qwen2.5-tokenizer/dep-tokenizer.json") + " --set prompt.variant=" +
+                            variant + " --set history.retrieval=bm25 --out " + out + " --log-level warn";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    std::ifstream in(out);
+    size_t n = 0;
+    while (std::getline(in, line)) {
+      const auto j = nlohmann::json::parse(line);
+      INFO(variant << " " << j["category"] << " " << j["user_id"]);
+      const auto shown = j["history_asins"].get<std::vector<std::string>>();
+      const auto& want = bm25.at({j["category"], j["user_id"]});
+      REQUIRE(!shown.empty());
+      REQUIRE(shown.size() <= want.size());  // the length control may show fewer
+      CHECK(std::equal(shown.begin(), shown.end(), want.begin()));
+      CHECK(j["prompt"].get<std::string>().find("<his_token_start>") == std::string::npos);
+      ++n;
+    }
+    CHECK(n == 17);
+  }
 }

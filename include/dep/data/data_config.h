@@ -96,7 +96,8 @@ struct DplConfig {
       Bounds::at_least(1));
     v.choice("kmeans", kmeans, {"sklearn", "plain"},
              "k-means++ draws: scikit-learn's exact picks (numpy RandomState), or a plain seeded k-means++");
-    v("kmeans_seed", kmeans_seed, "k-means random_state (DPL: 42)", Bounds::non_negative());
+    v("kmeans_seed", kmeans_seed, "k-means random_state (DPL: 42; numpy takes 0 .. 2^32 - 1)",
+      Bounds::between(0, 4294967295.0));
     v("embeddings", embeddings,
       "review embedding store (dep-embed output) the k-means reads; empty: no peers are chosen");
   }
