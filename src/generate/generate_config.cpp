@@ -9,6 +9,11 @@ void GenerateConfig::validate(const std::string& source) const {
     config_detail::fail_at(source, "data.tokenizer",
                            "differs from model.tokenizer; prompts must be tokenized with the model's tokenizer");
   }
+  if ((data.prompt.variant == "pag" || data.prompt.variant == "dpl") && model.adapter != kNoAdapter) {
+    config_detail::fail_at(source, "model.adapter",
+                           "prompt variant '" + data.prompt.variant +
+                               "' runs the decoder alone (its prompts have no soft-prompt placeholders): set it to \"none\"");
+  }
   for (const auto& c : categories) {
     bool known = false;
     for (const auto& configured : data.data.categories) known |= c == configured;

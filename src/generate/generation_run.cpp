@@ -19,6 +19,10 @@
 #include "dep/generate/review_generator.h"
 #include "dep/data/sample_builder.h"
 #include "dep/core/hash.h"
+#include "dep/data/pag_prompt.h"
+#include "dep/generate/dpl_stages.h"
+#include "dep/generate/pag_stages.h"
+#include "dep/generate/stage_pipeline.h"
 
 namespace fs = std::filesystem;
 
@@ -56,6 +60,66 @@ nlohmann::ordered_json run_header(const GenerateConfig& config, const Personaliz
   h["sampling"] = config_to_json(config.sampling);
   h["data"] = config_to_json(config.data);
   return h;
+}
+
+// Multi-stage methods run through the StagePipeline (stage_pipeline.h); the others in one step.
+bool is_multi_stage(const GenerateConfig& config) {
+  return config.data.prompt.variant == "pag" || config.data.prompt.variant == "dpl";
+}
+
+// What the method's stages read besides the data: DPL's split maps and its embedding store.
+struct StageResources {
+  std::unique_ptr<DepSampleBuilder> builder;  // RAG's retrieval and length control (PAG)
+  std::unique_ptr<DplSplitIndex> dpl_index;
+  std::unique_ptr<ReviewEmbeddings> dpl_embeddings;
+};
+
+// What every stage of a multi-stage method depends on: the model, the sampling, where the data
+// comes from and the chat template. Stage-specific settings are each stage's own (settings()).
+nlohmann::ordered_json shared_stage_settings(const GenerateConfig& config, const PersonalizationModel& model) {
+  nlohmann::ordered_json j;
+  j["model"] = {{"layout", checkpoint_layout_name(model.origin.layout)},
+                {"adapter_hash", model.origin.adapter_hash},
+                {"llm_fingerprint", model.origin.llm_fingerprint},
+                {"vocab_size", model.llm().vocab_size()},
+                {"dtype", std::string(c10::toString(model.llm().dtype()))},
+                {"device_type", model.llm().device().is_cuda() ? "cuda" : "cpu"}};
+  j["sampling"] = config_to_json(config.sampling);
+  j["data"] = {{"source", config_to_json(config.data.data)},
+               {"splits", config_to_json(config.data.splits)},
+               {"split", config.split},
+               {"no_newline_after_system", config.data.quirks.no_newline_after_system}};
+  return j;
+}
+
+// The stages of the configured method; `data`, `encoder` and `resources` (filled here) must
+// outlive them.
+std::vector<std::unique_ptr<GenerationStage>> method_stages(const GenerateConfig& config, const DepData& data,
+                                                            const TokenEncoder& encoder, StageResources& resources) {
+  if (config.data.prompt.variant == "dpl") {
+    resources.dpl_index = std::make_unique<DplSplitIndex>(data.rows);
+    if (!config.data.dpl.embeddings.empty()) resources.dpl_embeddings = open_embeddings(config.data.dpl.embeddings);
+    DplStageOptions dpl;
+    dpl.inputs.index = resources.dpl_index.get();
+    dpl.inputs.meta = &data.meta;
+    dpl.inputs.data = &data;
+    dpl.inputs.embeddings = resources.dpl_embeddings.get();
+    dpl.k = config.data.history.k;
+    dpl.config = config.data.dpl;
+    return dpl_stages(std::move(dpl));
+  }
+  resources.builder = std::make_unique<DepSampleBuilder>(config.data, data, encoder);
+  const DepSampleBuilder& builder = *resources.builder;
+  PagStageOptions pag;
+  pag.prompts = PagPrompts::load(config.stages.pag_prompts);
+  pag.profile_reviews = config.stages.pag_profile_reviews;
+  pag.meta = &data.meta;
+  pag.history = [&builder](const SplitRow& row) {
+    const SamplePlan plan = builder.plan(row);
+    return std::vector<int64_t>(plan.history.begin(), plan.history.begin() + plan.k);
+  };
+  pag.history_settings = config_to_json(config.data.history);
+  return pag_stages(std::move(pag));
 }
 
 }  // namespace
@@ -105,10 +169,47 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
     if (shard.owns(static_cast<int64_t>(k))) owned.push_back(static_cast<int64_t>(k));
   }
 
+  // A multi-stage method's stages read the data through RAG's builder (no embeddings); its stage
+  // fingerprints go into the header, so a resumed run must have the same stage settings.
+  const bool staged = is_multi_stage(config);
+  StageResources stage_resources;
+  std::unique_ptr<StagePipeline> pipeline;
+  const TokenEncoder encoder = encoder_of(*model.tokenizer());
+  std::unique_ptr<ReviewGenerator> stage_generator;
+  if (staged) {
+    stage_generator = std::make_unique<ReviewGenerator>(model, config.sampling, config.engine);
+    StagePipelineOptions options;
+    options.cache_dir =
+        config.stages.cache_dir.empty() ? (fs::path(config.output.dir) / "stages").string() : config.stages.cache_dir;
+    options.cache_suffix = shard.whole() ? "" : shard.stem().substr(std::string("generations").size());
+    options.fsync_every = config.output.fsync_every;
+    options.seed = config.sampling.seed;
+    options.newline_after_system = !config.data.quirks.no_newline_after_system;
+    options.shared = shared_stage_settings(config, model);
+    auto generate = [&encoder, gen = stage_generator.get()](
+                        const std::vector<StageRequest>& requests,
+                        const std::function<void(size_t, const StageResult&)>& done) {
+      std::vector<std::vector<int64_t>> ids;
+      std::vector<uint64_t> seeds;
+      for (const auto& r : requests) {
+        ids.push_back(encoder(r.prompt));
+        seeds.push_back(r.seed);
+      }
+      gen->generate_prompts(ids, seeds, [&](size_t i, const ReviewGeneration& g) {
+        done(i, {g.prediction, g.prompt_tokens, g.generated_tokens, g.finish == FinishReason::kStop});
+      });
+    };
+    pipeline =
+        std::make_unique<StagePipeline>(method_stages(config, data, encoder, stage_resources), options, generate);
+  }
+
   const std::string stem = (fs::path(config.output.dir) / shard.stem()).string();
-  write_or_check_header(stem + ".header.json",
-                        run_header(config, model, categories, static_cast<int64_t>(selected.size()), set_hash.hex(),
-                                   shard, static_cast<int64_t>(owned.size())));
+  auto header = run_header(config, model, categories, static_cast<int64_t>(selected.size()), set_hash.hex(), shard,
+                           static_cast<int64_t>(owned.size()));
+  if (pipeline) {
+    for (const auto& [name, fingerprint] : pipeline->fingerprints()) header["stages"][name] = fingerprint;
+  }
+  write_or_check_header(stem + ".header.json", header);
   write_effective_config(stem + ".config.json", config_to_json(config));
   GenerationLog log(stem + ".jsonl", config.output.fsync_every);
   for (const auto& r : log.records()) {
@@ -128,7 +229,57 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
                        " samples already in " + log.path());
   }
 
-  if (!pending.empty()) {
+  if (!pending.empty() && pipeline) {
+    Progress progress("generate", summary.shard_samples, "samples");
+    progress.resume_from(summary.resumed);
+    const auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+    const auto chunk = static_cast<size_t>(config.engine.chunk);
+    const std::string split(split_name(data.split));
+    for (size_t begin = 0; begin < pending.size(); begin += chunk) {
+      throw_if_interrupted("dep-generate");
+      const size_t end = std::min(pending.size(), begin + chunk);
+      std::vector<StageSample> samples;
+      for (size_t p = begin; p < end; ++p) {
+        const SplitRow& row = data.rows[selected[pending[p]]];
+        samples.push_back({&row, split + "/" + row.category + "/" + row.row.user_id});
+      }
+      pipeline->run(samples, [&](size_t position, const StageResult& g) {
+        const SplitRow& row = *samples[position].row;
+        GenerationRecord r;
+        r.index = pending[begin + position];
+        r.category = row.category;
+        r.user_id = row.row.user_id;
+        r.sample_id = samples[position].sample_id;
+        r.prediction = g.text;
+        r.reference = row.row.data.text;
+        r.prompt_tokens = g.prompt_tokens;
+        r.generated_tokens = g.generated_tokens;
+        r.finish = g.stopped ? "stop" : "length";
+        log.append(r);
+        ++summary.generated;
+        summary.generated_tokens += g.generated_tokens;
+        const double t = elapsed();
+        progress.advance(1, log::format("%.1f tok/s", t > 0 ? summary.generated_tokens / t : 0.0));
+        if (interrupt_requested()) {
+          log.sync();
+          pipeline->sync();
+          throw_if_interrupted("dep-generate");
+        }
+      });
+    }
+    log.sync();
+    pipeline->sync();
+    summary.seconds = elapsed();
+    progress.finish(
+        log::format("%.1f tok/s", summary.seconds > 0 ? summary.generated_tokens / summary.seconds : 0.0));
+    summary.stages = pipeline->counts();
+    for (const auto& c : pipeline->counts()) {
+      log::info(log::format("stage %s: %lld prompts from the cache, %lld generated (%lld tokens)", c.stage.c_str(),
+                            static_cast<long long>(c.cached), static_cast<long long>(c.generated),
+                            static_cast<long long>(c.generated_tokens)));
+    }
+  } else if (!pending.empty()) {
     // Baselines read no embeddings (dense retrieval for RAG would; it says so when missing).
     const auto embeddings = config.embeddings.empty() ? nullptr : open_embeddings(config.embeddings);
     DepSampleBuilder builder(config.data, data, encoder_of(*model.tokenizer()), embeddings.get());
@@ -200,6 +351,11 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   s["tokens_per_second"] = summary.seconds > 0 ? summary.generated_tokens / summary.seconds : 0.0;
   s["mean_generated_tokens"] = summary.mean_tokens;
   s["mean_prediction_bytes"] = summary.mean_chars;
+  if (pipeline) {
+    for (const auto& c : pipeline->counts()) {
+      s["stages"][c.stage] = {{"cached", c.cached}, {"generated", c.generated}, {"generated_tokens", c.generated_tokens}};
+    }
+  }
   write_file_atomic(stem + ".summary.json", s.dump(2) + "\n");
   log::info(log::format(
       "done: %lld samples (%lld resumed), mean %.1f tokens / %.0f bytes per review; this run %lld samples, %lld tokens "

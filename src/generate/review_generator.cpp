@@ -6,16 +6,11 @@
 #include "dep/adapter/dep_batch.h"
 #include "dep/core/error.h"
 #include "dep/text/bpe_tokenizer.h"
-#include "dep/text/unicode.h"
-#include "dep/text/utf8.h"
 #include "dep/core/hash.h"
 
 namespace dep {
 
 namespace {
-
-// str.isspace: Unicode White_Space plus the C0 separators U+001C..U+001F.
-bool python_space(char32_t c) { return (c >= 0x1C && c <= 0x1F) || is_white_space(c); }
 
 std::string placeholder_error() {
   return "its prompt has soft-prompt placeholders ([HIS_TOKEN_i]/[DIFF_TOKEN_i]) but model.adapter is \"none\": "
@@ -101,24 +96,6 @@ std::string describe_sampling(const GenerateSamplingConfig& user, const ModelDec
   return out;
 }
 
-std::string python_strip(const std::string& text) {
-  const std::string_view view(text);
-  size_t begin = 0;
-  while (begin < view.size()) {
-    const auto step = decode_utf8_step(view.substr(begin));
-    if (!step.valid || !python_space(step.code_point)) break;
-    begin += step.length;
-  }
-  // The end: scan forward remembering where the last non-space character ended.
-  size_t end = begin, pos = begin;
-  while (pos < view.size()) {
-    const auto step = decode_utf8_step(view.substr(pos));
-    pos += step.length;
-    if (!step.valid || !python_space(step.code_point)) end = pos;
-  }
-  return std::string(view.substr(begin, end - begin));
-}
-
 uint64_t ReviewGenerator::sample_seed(int64_t base_seed, const std::string& sample_id) {
   Fnv1a hash;
   hash.add(sample_id);
@@ -193,10 +170,33 @@ std::vector<GenerationRequest> ReviewGenerator::requests(const std::vector<const
 
 std::vector<ReviewGeneration> ReviewGenerator::generate(const std::vector<const DepSample*>& samples,
                                                         const GenerationCallback& on_done) {
-  std::vector<ReviewGeneration> results(samples.size());
-  if (samples.empty()) return results;
-  const auto reqs = requests(samples);
-  std::vector<std::vector<int64_t>> tokens(samples.size());
+  if (samples.empty()) return {};
+  return run(requests(samples), on_done);
+}
+
+std::vector<ReviewGeneration> ReviewGenerator::generate_prompts(const std::vector<std::vector<int64_t>>& prompt_ids,
+                                                                const std::vector<uint64_t>& seeds,
+                                                                const GenerationCallback& on_done) {
+  if (prompt_ids.size() != seeds.size()) fail_internal("generate_prompts", "one seed per prompt");
+  std::vector<GenerationRequest> reqs;
+  reqs.reserve(prompt_ids.size());
+  for (size_t i = 0; i < prompt_ids.size(); ++i) {
+    GenerationRequest r;
+    r.prompt_ids = prompt_ids[i];
+    r.max_new_tokens = sampling_.max_new_tokens;
+    r.sampling = params_of(sampling_);
+    r.sampling.seed = seeds[i];
+    r.stop_ids = sampling_.stop_ids;
+    reqs.push_back(std::move(r));
+  }
+  return run(reqs, on_done);
+}
+
+std::vector<ReviewGeneration> ReviewGenerator::run(const std::vector<GenerationRequest>& reqs,
+                                                   const GenerationCallback& on_done) {
+  std::vector<ReviewGeneration> results(reqs.size());
+  if (reqs.empty()) return results;
+  std::vector<std::vector<int64_t>> tokens(reqs.size());
   const auto& tokenizer = *model_.tokenizer();
   auto finish = [&](size_t i, FinishReason reason) {
     auto ids = tokens[i];

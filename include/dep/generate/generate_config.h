@@ -78,6 +78,23 @@ struct GenerateOutputConfig {
   }
 };
 
+// Multi-stage methods (data.prompt.variant pag; docs/methods-stages.md).
+struct GenerateStagesConfig {
+  std::string cache_dir;  // empty: {output.dir}/stages
+  std::string pag_prompts = "configs/prompts/pag.json";
+  int64_t pag_profile_reviews = 8;
+
+  template <class V>
+  void visit(V& v) {
+    v("cache_dir", cache_dir,
+      "where the intermediate outputs of multi-stage methods are cached (empty = {output.dir}/stages); another "
+      "run pointing here reuses the stages whose settings it shares");
+    v("pag_prompts", pag_prompts, "PAG's prompt templates (JSON: profile, generate, strip_prefix)");
+    v("pag_profile_reviews", pag_profile_reviews, "PAG: most recent reviews the profile summary is written from",
+      Bounds::at_least(1));
+  }
+};
+
 struct GenerateConfig {
   DeviceConfig device;          // dtype auto: bf16 on CUDA, fp32 on CPU
   GenerateModelConfig model;
@@ -89,6 +106,7 @@ struct GenerateConfig {
   GenerateSamplingConfig sampling;
   GenerateEngineConfig engine;
   GenerateOutputConfig output;
+  GenerateStagesConfig stages;
 
   template <class V>
   void visit(V& v) {
@@ -103,6 +121,7 @@ struct GenerateConfig {
     v.section("sampling", sampling, "decoding settings (defaults = the reference)");
     v.section("engine", engine, "batching");
     v.section("output", output, "outputs");
+    v.section("stages", stages, "multi-stage methods (PAG): prompts and the intermediate-output cache");
   }
 
   // Cross-field checks the keys' bounds cannot express (see TrainConfig::validate).

@@ -9,6 +9,7 @@
 
 #include "dep/generate/generate_config.h"
 #include "dep/generate/generation_output.h"
+#include "dep/generate/stage_pipeline.h"
 
 namespace dep {
 
@@ -21,6 +22,7 @@ struct GenerationRunSummary {
   double mean_tokens = 0;        // over every finished sample of the shard
   double mean_chars = 0;
   bool complete = false;
+  std::vector<StageCounts> stages;  // multi-stage methods: per stage, prompts cached / generated
   std::vector<std::string> files;
 };
 

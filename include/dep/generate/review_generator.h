@@ -56,6 +56,13 @@ class ReviewGenerator {
   std::vector<ReviewGeneration> generate(const std::vector<const DepSample*>& samples,
                                          const GenerationCallback& on_done = {});
 
+  // Plain prompts (token ids, no soft prompts) each with its own seed, as the stages of a
+  // multi-stage method ask them (stage_pipeline.h); results in input order, each also reported
+  // through `on_done` as soon as it is final.
+  std::vector<ReviewGeneration> generate_prompts(const std::vector<std::vector<int64_t>>& prompt_ids,
+                                                 const std::vector<uint64_t>& seeds,
+                                                 const GenerationCallback& on_done = {});
+
   // The per-request engine input for one sample (soft vectors computed by the adapter).
   std::vector<GenerationRequest> requests(const std::vector<const DepSample*>& samples) const;
 
@@ -67,13 +74,16 @@ class ReviewGenerator {
  private:
   GenerationRequest base_request(const DepSample& sample) const;  // prompt, limits, sampling, seed
   GenerationRequest request_without_soft_prompts(const DepSample& sample) const;  // decoder-only models
+  std::vector<ReviewGeneration> run(const std::vector<GenerationRequest>& requests, const GenerationCallback& on_done);
 
   const PersonalizationModel& model_;
   GenerateSamplingConfig sampling_;
   GenerateEngineConfig engine_;
 };
 
-// Python's str.strip() on UTF-8 text (Unicode whitespace as str.isspace).
+// Python's str.strip() on UTF-8 text (Unicode whitespace as str.isspace). One definition for the
+// whole toolkit, in dep_data (src/data/dpl_prompt.cpp, declared in dep/data/dpl_prompt.h too); this
+// redeclaration keeps it reachable from here.
 std::string python_strip(const std::string& text);
 
 }  // namespace dep

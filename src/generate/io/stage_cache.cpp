@@ -1,0 +1,157 @@
+// One stage's output cache (see stage_cache.h).
+#include "dep/generate/stage_cache.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace dep {
+
+namespace {
+
+constexpr const char* kFormat = "dep-stage-cache/1";
+
+std::string header_line(const std::string& stage, const std::string& fingerprint) {
+  nlohmann::ordered_json h;
+  h["format"] = kFormat;
+  h["stage"] = stage;
+  h["fingerprint"] = fingerprint;
+  return h.dump() + "\n";
+}
+
+std::string entry_line(const StageEntry& e) {
+  nlohmann::ordered_json j;
+  j["key"] = e.key;
+  j["index"] = e.index;
+  j["prompt_hash"] = e.prompt_hash;
+  j["text"] = e.text;
+  j["prompt_tokens"] = e.prompt_tokens;
+  j["generated_tokens"] = e.generated_tokens;
+  j["finish"] = e.finish;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+StageEntry parse_entry(const std::string& line, const std::string& where) {
+  StageEntry e;
+  try {
+    const auto j = nlohmann::json::parse(line);
+    e.key = j.at("key").get<std::string>();
+    e.index = j.at("index").get<int64_t>();
+    e.prompt_hash = j.at("prompt_hash").get<std::string>();
+    e.text = j.at("text").get<std::string>();
+    e.prompt_tokens = j.value("prompt_tokens", int64_t{0});
+    e.generated_tokens = j.value("generated_tokens", int64_t{0});
+    e.finish = j.value("finish", std::string());
+  } catch (const nlohmann::json::exception& ex) {
+    fail(where, std::string("corrupt stage-cache entry: ") + ex.what());
+  }
+  return e;
+}
+
+// The fingerprint a header line names, or "" when the line is not a header of `stage`.
+std::string header_fingerprint(const std::string& line, const std::string& stage) {
+  try {
+    const auto j = nlohmann::json::parse(line);
+    if (j.value("format", std::string()) != kFormat || j.value("stage", std::string()) != stage) return "";
+    return j.value("fingerprint", std::string());
+  } catch (const nlohmann::json::exception&) {
+    return "";
+  }
+}
+
+void write_all(int fd, const std::string& bytes, const std::string& path) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_internal(path, std::string("write failed: ") + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+StageCache::StageCache(std::string path, std::string stage, std::string fingerprint, int64_t fsync_every)
+    : path_(std::move(path)),
+      stage_(std::move(stage)),
+      fingerprint_(std::move(fingerprint)),
+      fsync_every_(std::max<int64_t>(1, fsync_every)) {
+  bool fresh = true;
+  if (fs::exists(path_)) {
+    const std::string text = read_file(path_);
+    const size_t first = text.find('\n');
+    const std::string found = first == std::string::npos ? "" : header_fingerprint(text.substr(0, first), stage_);
+    if (!found.empty() && found == fingerprint_) {
+      fresh = false;
+      size_t pos = first + 1, line_number = 1;
+      while (pos < text.size()) {
+        const size_t newline = text.find('\n', pos);
+        ++line_number;
+        if (newline == std::string::npos) break;  // torn tail: the kill came mid-write
+        if (newline > pos) {
+          StageEntry e = parse_entry(text.substr(pos, newline - pos), path_ + ":" + std::to_string(line_number));
+          auto key = std::make_pair(e.key, e.index);
+          entries_[key] = std::move(e);
+        }
+        pos = newline + 1;
+      }
+      if (pos < text.size()) {
+        spdlog::warn("{}: dropping a torn last line ({} bytes) left by an interrupted run", path_, text.size() - pos);
+        if (::truncate(path_.c_str(), static_cast<off_t>(pos)) != 0)
+          fail_internal(path_, std::string("cannot truncate: ") + std::strerror(errno));
+      }
+    } else {
+      for (size_t p = first == std::string::npos ? text.size() : first + 1; p < text.size();) {
+        const size_t newline = text.find('\n', p);
+        if (newline == std::string::npos) break;
+        if (newline > p) ++dropped_;
+        p = newline + 1;
+      }
+      spdlog::info("stage {}: settings changed (cache {} had fingerprint {}, now {}): {} cached outputs dropped",
+                   stage_, path_, found.empty() ? "none" : found, fingerprint_, dropped_);
+    }
+  }
+  if (fresh) {
+    if (!path_.empty() && fs::path(path_).has_parent_path()) fs::create_directories(fs::path(path_).parent_path());
+    write_file_atomic(path_, header_line(stage_, fingerprint_));
+  }
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd_ < 0) fail(path_, std::string("cannot open for appending: ") + std::strerror(errno));
+}
+
+StageCache::~StageCache() {
+  if (fd_ >= 0) {
+    ::fsync(fd_);
+    ::close(fd_);
+  }
+}
+
+const StageEntry* StageCache::find(const std::string& key, int64_t index) const {
+  const auto it = entries_.find({key, index});
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+void StageCache::append(const StageEntry& entry) {
+  write_all(fd_, entry_line(entry), path_);
+  entries_[{entry.key, entry.index}] = entry;
+  if (++unsynced_ >= fsync_every_) sync();
+}
+
+void StageCache::sync() {
+  if (fd_ >= 0 && unsynced_ > 0) ::fsync(fd_);
+  unsynced_ = 0;
+}
+
+}  // namespace dep
