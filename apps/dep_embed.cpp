@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     dep::ConfigFlags flags;
     dep::add_config_flags<dep::EmbedStoreConfig>(cli.app(), flags, "configs/embed.json");
     cli.parse(argc, argv);
+    dep::set_out_of_memory_hint("max_batch_tokens or max_batch_size");
     const auto config = dep::load_config<dep::EmbedStoreConfig>(flags);
     if (!config) return dep::kExitOk;
     dep::validate_embed_config(*config, flags.path.empty() ? "config" : flags.path);
