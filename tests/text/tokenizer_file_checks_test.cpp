@@ -18,12 +18,12 @@ const nlohmann::json& qwen_json() {
   return j;
 }
 
-// Loads `j` (with the text "\"@@\"" replaced by `raw`, for values nlohmann cannot hold) and returns
-// the error message, or "" when it loads.
+// Loads `j` (with the string "@@raw-value@@" replaced by the text `raw`, for values nlohmann cannot
+// hold) and returns the error message, or "" when it loads.
 std::string load_error(const nlohmann::json& j, const std::string& raw = "") {
   const std::string dir = dep::test::scratch_dir("tokenizer_file_checks");
   std::string text = j.dump();
-  if (!raw.empty()) text.replace(text.find("\"@@\""), 4, raw);
+  if (!raw.empty()) text.replace(text.find("\"@@raw-value@@\""), 15, raw);
   dep::write_file_atomic(dir + "/tokenizer.json", text);
   try {
     dep::load_tokenizer(dir + "/tokenizer.json");
@@ -42,7 +42,7 @@ TEST_CASE("tokenizer.json: deep nesting in normalizer or truncation is refused",
   for (const char* section : {"normalizer", "truncation", "padding"}) {
     INFO(section);
     nlohmann::json j = qwen_json();
-    j[section] = "@@";
+    j[section] = "@@raw-value@@";
     CHECK_THAT(load_error(j, deep), Catch::Contains("tokenizer.json: malformed JSON: nesting deeper"));
   }
 }
@@ -51,7 +51,7 @@ TEST_CASE("tokenizer.json: added-token ids out of range are refused", "[text][re
   for (const char* id : {"9223372036854775808", "-1", "1000000000"}) {
     INFO(id);
     nlohmann::json j = qwen_json();
-    j["added_tokens"][1]["id"] = "@@";  // <|im_start|>
+    j["added_tokens"][1]["id"] = "@@raw-value@@";  // <|im_start|>
     CHECK_THAT(load_error(j, id), Catch::Contains("added_tokens[1]") && Catch::Contains("out"));
   }
   // Ids just past the vocabulary stay valid (that is where added tokens live).
@@ -66,6 +66,6 @@ TEST_CASE("tokenizer.json: model.type and vocabulary ids are checked", "[text][r
   j["model"]["vocab"]["hello"] = 1000000000;  // an index far beyond the table: no 10^9-entry allocation
   CHECK_THAT(load_error(j), Catch::Contains("model.vocab['hello'] has id 1000000000, outside [0,"));
   j = qwen_json();
-  j["model"]["vocab"]["hello"] = "@@";
+  j["model"]["vocab"]["hello"] = "@@raw-value@@";
   CHECK_THAT(load_error(j, "18446744073709551615"), Catch::Contains("model.vocab['hello'] has id"));
 }

@@ -16,6 +16,7 @@
 #include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
 #include "dep/core/json.h"
+#include "dep/core/output_path.h"
 
 namespace fs = std::filesystem;
 
