@@ -48,15 +48,17 @@ log "demo world (small): data, tiny models (the untrained decoder stays frozen: 
 "$bin/dep-make-tiny" models --data "$data" --decoder "$models/decoder" --embedder "$models/embedder" --seed 1 \
   > /dev/null 2>&1 || exit 1
 
-embed_cmd() { "$bin/dep-embed" --config "$cfgs/embed.json" --set "device.threads=$threads" --set "output_dir=$1" \
+# The tools replace the (sub)shell that runs these functions (exec), so that a background call's $!
+# is the tool itself, the process the signals must reach; foreground calls run them in ( ).
+embed_cmd() { exec "$bin/dep-embed" --config "$cfgs/embed.json" --set "device.threads=$threads" --set "output_dir=$1" \
   --set shard_size=16; }
 train_cmd() {
-  "$bin/dep-train" --config "$cfgs/train.json" --set train.epochs=2 --set "device.threads=$threads" \
+  exec "$bin/dep-train" --config "$cfgs/train.json" --set train.epochs=2 --set "device.threads=$threads" \
     --set "samples.threads=$threads" --set samples.max_val=8 --set "samples.embeddings=$out/ref/embeddings" \
     --set checkpoint.every_steps=3 --set checkpoint.keep_last=2 --set "checkpoint.dir=$1" --resume
 }
 gen_cmd() {
-  "$bin/dep-generate" --config "$cfgs/generate.json" --set "model.adapter=$adapter" \
+  exec "$bin/dep-generate" --config "$cfgs/generate.json" --set "model.adapter=$adapter" \
     --set "embeddings=$out/ref/embeddings" --set sampling.max_new_tokens=24 --set "device.threads=$threads" \
     --set output.fsync_every=1 --set engine.chunk=4 --set engine.max_batch=4 --out "$1"
 }
@@ -65,7 +67,7 @@ gen_cmd() {
 timed() {
   local t0 t1
   t0=$(date +%s.%N)
-  "$@" > /dev/null 2>> "$out/ref.log" || { log "reference run failed: $*"; tail -5 "$out/ref.log"; exit 1; }
+  ( "$@" ) > /dev/null 2>> "$out/ref.log" || { log "reference run failed: $*"; tail -5 "$out/ref.log"; exit 1; }
   t1=$(date +%s.%N)
   ref_seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 }
@@ -82,7 +84,7 @@ kill_and_resume() {
   sleep "$(random_delay "$bound")"
   kill -KILL "$pid" 2> /dev/null
   wait "$pid" 2> /dev/null
-  "$@" > /dev/null 2>> "$out/resume.log"
+  ( "$@" ) > /dev/null 2>> "$out/resume.log"
 }
 
 same_files() {  # same_files REF_DIR DIR FILE...
@@ -130,7 +132,7 @@ for i in $(seq 1 $(( cycles < 5 ? cycles : 5 ))); do
   kill -TERM "$pid" 2> /dev/null
   wait "$pid"; code=$?
   if [ "$code" != 130 ] && [ "$code" != 0 ]; then count sigterm fail "cycle $i: exit $code, expected 130"; continue; fi
-  if train_cmd "$dir" > /dev/null 2>> "$out/resume.log"; then
+  if ( train_cmd "$dir" ) > /dev/null 2>> "$out/resume.log"; then
     why=$(same_files "$out/ref/run/$last" "$dir/$last" adapter.safetensors optimizer.safetensors) \
       && count sigterm ok || count sigterm fail "cycle $i: $why"
   else count sigterm fail "cycle $i: resume exited non-zero"; fi
@@ -144,14 +146,16 @@ for i in 1 2 3; do
   sleep "0.$(( (RANDOM % 3) + 1 ))"
   kill -TERM "$pid" 2> /dev/null
   wait "$pid"; code=$?
-  # 130 once the handlers are in (first thing, before LibTorch initializes); 143 would be the kill.
+  # 130 once the handlers are in (the executable's .preinit_array, before LibTorch initializes);
+  # 143 means the signal came while the dynamic loader was still mapping LibTorch, before any of
+  # the process's own code ran (docs/RELIABILITY.md measures that window).
   [ "$code" = 130 ] && count early_sigterm ok || count early_sigterm fail "exit $code, expected 130"
 done
 
 log "disk full during a checkpoint write (DEP_TEST_WRITE_LIMIT, the atomic writer's test hook)"
 for limit in 2000 20000 200000; do
   dir="$out/cycle/full"; rm -rf "$dir"
-  err=$(DEP_TEST_WRITE_LIMIT=$limit train_cmd "$dir" 2>&1 > /dev/null); code=$?
+  err=$(export DEP_TEST_WRITE_LIMIT=$limit; train_cmd "$dir" 2>&1 > /dev/null); code=$?
   leftovers=$(find "$dir" -name '*.tmp*' 2> /dev/null | head -3)
   if [ "$code" = 2 ] && grep -q "no space left" <<< "$err" && [ -z "$leftovers" ]; then count disk_full ok
   else count disk_full fail "limit $limit: exit $code, leftovers '$leftovers', $(tail -1 <<< "$err")"; fi
@@ -159,15 +163,12 @@ done
 
 log "read-only output directory: exit 2 naming it, nothing written"
 ro="$out/readonly"; mkdir -p "$ro"; chmod 555 "$ro"
-as_user=()
+# root ignores permission bits: there the directory is made immutable (chattr +i), which binds root too.
+immutable=0
 if [ "$(id -u)" = 0 ]; then
-  # root ignores permissions: run the tools as nobody (they only need to read the world).
-  chmod -R a+rX "$out" "$build/bin" 2> /dev/null
-  if command -v setpriv > /dev/null; then as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups --); fi
+  if chattr +i "$ro" 2> /dev/null; then immutable=1; else log "skipped: root, and chattr +i is not available here"; fi
 fi
-if [ "$(id -u)" = 0 ] && [ ${#as_user[@]} = 0 ]; then
-  log "skipped: running as root without setpriv"
-else
+if [ "$(id -u)" != 0 ] || [ "$immutable" = 1 ]; then
   for tool in data eval generate; do
     case $tool in
       data) cmd=("$bin/dep-data" prompts --config "$cfgs/data.json" --split test --out "$ro/prompts.jsonl") ;;
@@ -175,11 +176,12 @@ else
       generate) cmd=("$bin/dep-generate" --config "$cfgs/generate.json" --set "model.adapter=$adapter" \
                      --set "embeddings=$out/ref/embeddings" --out "$ro/gen") ;;
     esac
-    err=$("${as_user[@]}" "${cmd[@]}" 2>&1 > /dev/null); code=$?
+    err=$("${cmd[@]}" 2>&1 > /dev/null); code=$?
     if [ "$code" = 2 ] && grep -q "$ro" <<< "$err" && [ -z "$(ls -A "$ro")" ]; then count readonly ok
     else count readonly fail "$tool: exit $code, $(tail -1 <<< "$err")"; fi
   done
 fi
+[ "$immutable" = 1 ] && chattr -i "$ro"
 chmod 755 "$ro"
 
 total_ok=0 total_fail=0
