@@ -9,7 +9,11 @@
 #include <filesystem>
 #include <string>
 
+#include "dep/adapter/adapter.h"
+#include "dep/core/app.h"
 #include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
+#include "dep/torch/tensor_io.h"
 #include "dep/core/config.h"
 #include "dep/generate/generation_run.h"
 #include "test_paths.h"
@@ -84,4 +88,20 @@ TEST_CASE("E-GENERATE-HEADER: records whose header is missing", "[errors][cli]")
   REQUIRE(generate(config, dir).status == 0);
   fs::remove(dir + "/out/generations.header.json");
   check_entry(generate(config, dir), 2, "generations.header.json is missing");
+}
+
+TEST_CASE("E-ADAPTER-METHOD: an adapter file of another method", "[errors]") {
+  const std::string dir = dep::test::scratch_dir("errors-adapter-method");
+  // A DEP adapter's tensors under metadata that says another method wrote them.
+  const auto adapter = dep::make_adapter("dep", nlohmann::json{{"embedding_dim", 16}, {"latent_dim", 8}}, 32);
+  auto metadata = dep::adapter_metadata(*adapter);
+  metadata["dep.adapter_method"] = "pplug";
+  dep::save_safetensors(dir + "/pplug.safetensors", dep::adapter_tensors(*adapter), metadata);
+  try {
+    dep::load_adapter_weights(dir + "/pplug.safetensors", *adapter);
+    FAIL("a 'pplug' file loaded into the DEP adapter");
+  } catch (const dep::Error& e) {
+    CHECK(dep::exit_code_of(e) == 2);
+    CHECK_THAT(e.what(), Catch::Contains("pplug.safetensors: is a 'pplug' adapter; the configured adapter is 'dep'"));
+  }
 }
