@@ -56,7 +56,8 @@ TEST_CASE("E-TOKENIZER-MODEL: a tokenizer larger than the decoder's vocabulary",
   config.model.dir = dep::test::fixture("tiny-qwen2");  // 1000 token rows
   config.model.adapter = "none";
   config.model.tokenizer = w.base_dir;  // Qwen2.5's 151,665 tokens
-  check_entry(generate(config, dir), 2, "the decoder has 1000 token rows but the tokenizer");
+  check_entry(generate(config, dir), 2, "the tokenizer has 151665 tokens but");
+  CHECK_THAT(generate(config, dir).err, Catch::Contains("has only 1000 embedding rows"));
 }
 
 TEST_CASE("E-ADAPTER-HIDDEN: an adapter trained for another hidden size", "[errors][cli]") {
