@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
                          "then --merge");
     cli.app().add_flag("--merge", merge, "after every --shard i/n run: check they cover every text once, write the index");
     cli.parse(argc, argv);
+    dep::set_out_of_memory_hint("max_batch_tokens or max_batch_size");
     const auto config = dep::load_config<dep::EmbedStoreConfig>(flags);
     if (!config) return dep::kExitOk;
     dep::validate_embed_config(*config, flags.path.empty() ? "config" : flags.path);

@@ -56,8 +56,20 @@ int main(int argc, char** argv) {
                    "encoder layers to use (-1 = all; the paper: 6 of led-base's 6)")
         ->capture_default_str();
     cli.parse(argc, argv);
-    if (!summary_path.empty()) dep::check_output_file(summary_path, "--summary");
-    if (!per_sample_path.empty()) dep::check_output_file(per_sample_path, "--per-sample");
+    // Outputs are checked before any work: writable, not special files, not one of the inputs,
+    // not each other.
+    std::vector<std::string> read_paths = inputs;
+    read_paths.insert(read_paths.end(), references.begin(), references.end());
+    if (!summary_path.empty()) {
+      dep::check_output_file(summary_path, "--summary");
+      dep::check_not_an_input(summary_path, read_paths, "--summary");
+    }
+    if (!per_sample_path.empty()) {
+      dep::check_output_file(per_sample_path, "--per-sample");
+      dep::check_not_an_input(per_sample_path, read_paths, "--per-sample");
+      if (!summary_path.empty()) dep::check_not_an_input(per_sample_path, {summary_path}, "--per-sample");
+      if (per_sample_path == "-" && summary_path == "-") dep::fail("--per-sample", "only one output can be '-' (stdout)");
+    }
     options.metrics = dep::MetricSelection::parse(metrics);
     std::unique_ptr<dep::BertScorer> bert;
     if (options.metrics.bertscore) {
@@ -99,14 +111,22 @@ int main(int argc, char** argv) {
     const auto summaries = evaluator.summarize(samples, scores);
     std::fputs(dep::markdown_table(summaries, options.metrics).c_str(), stdout);
     if (options.metrics.bleu) std::printf("\nBLEU signature: %s\n", dep::bleu_signature().c_str());
+    // Both outputs are written in full before either replaces its target, so a failure (a full
+    // disk) leaves neither half-done.
+    std::fflush(stdout);  // the table first when an output is "-" (stdout)
+    std::unique_ptr<dep::AtomicFileWriter> summary_file, per_sample_file;
     if (!summary_path.empty()) {
-      dep::write_file_atomic(summary_path, dep::summary_json(summaries, options).dump(2) + "\n");
+      summary_file = std::make_unique<dep::AtomicFileWriter>(summary_path);
+      summary_file->write(dep::summary_json(summaries, options).dump(2) + "\n");
     }
     if (!per_sample_path.empty()) {
+      per_sample_file = std::make_unique<dep::AtomicFileWriter>(per_sample_path);
       std::string lines;
       for (const auto& s : scores) lines += dep::sample_json(s, options.metrics).dump() + "\n";
-      dep::write_file_atomic(per_sample_path, lines);
+      per_sample_file->write(lines);
     }
+    if (summary_file) summary_file->commit();
+    if (per_sample_file) per_sample_file->commit();
     return 0;
   });
 }

@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
     auto* merge = app.add_subcommand("merge", "merge complete shard outputs, checking every sample is there once");
     merge->add_option("--dir", merge_dir, "the output directory of the shard runs")->required();
     cli.parse(argc, argv);
+    dep::set_out_of_memory_hint("engine.max_batch");
 
     if (*merge) {
       const auto summary = dep::merge_shards(merge_dir);

@@ -64,6 +64,17 @@ DecoderInputs read_inputs(const std::string& path) {
   return in;
 }
 
+// Ids index the embedding table: one outside it is the input's fault (exit 2), not a LibTorch
+// index error deep in the forward.
+void check_token_ids(const torch::Tensor& ids, int64_t vocab_size, const std::string& where) {
+  if (ids.numel() == 0) return;
+  const int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
+  if (lo < 0 || hi >= vocab_size) {
+    dep::fail(where, "token id " + std::to_string(lo < 0 ? lo : hi) + " is outside the vocabulary of " +
+                         std::to_string(vocab_size));
+  }
+}
+
 std::unique_ptr<dep::CausalLM> load_model(const DecoderOptions& o) {
   dep::set_torch_threads(o.threads);
   return dep::load_causal_lm(o.model_dir, dep::parse_compute_dtype(o.dtype, "--dtype"),
@@ -79,6 +90,7 @@ void register_logits(CLI::App& app) {
     dep::check_output_file(o->output, "--output");
     auto model = load_model(*o);
     auto in = read_inputs(o->input);
+    check_token_ids(in.input_ids, model->vocab_size(), o->input + ": input_ids");
     torch::NoGradGuard no_grad;
     auto logits = model->forward_ids(in.input_ids, in.attention_mask).to(torch::kCPU, torch::kFloat32);
     dep::save_safetensors(o->output, {{"logits", logits}});
@@ -97,6 +109,7 @@ void register_greedy(CLI::App& app) {
     dep::check_output_file(o->output, "--output");
     auto model = load_model(*o);
     auto in = read_inputs(o->input);
+    check_token_ids(in.input_ids, model->vocab_size(), o->input + ": input_ids");
     auto tokens = dep::greedy_continuation(*model, in.input_ids, in.attention_mask, *max_new);
     dep::save_safetensors(o->output, {{"tokens", tokens}});
   });

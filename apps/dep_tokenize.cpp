@@ -13,16 +13,13 @@
 #include "dep/core/cli.h"
 #include "dep/core/output_path.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/text/tokenizer.h"
 
 namespace {
 
 nlohmann::json parse_line(const std::string& line, const std::string& where) {
-  try {
-    return nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& e) {
-    dep::fail(where, std::string("not valid JSON: ") + e.what());
-  }
+  return dep::parse_json(line, where);
 }
 
 std::string encode_line(const dep::Tokenizer& tok, const std::string& line, const std::string& where, bool specials) {
@@ -42,7 +39,7 @@ std::string decode_line(const dep::Tokenizer& tok, const std::string& line, cons
   ids.reserve(j["ids"].size());
   for (const auto& id : j["ids"]) {
     if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<uint64_t>() >= tok.vocab_size()) {
-      dep::fail(where, "id " + id.dump() + " is not in [0, " + std::to_string(tok.vocab_size()) + ")");
+      dep::fail(where, "id " + dep::json_excerpt(id) + " is not in [0, " + std::to_string(tok.vocab_size()) + ")");
     }
     ids.push_back(id.get<int64_t>());
   }

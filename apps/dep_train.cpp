@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
     bool resume = false;
     app.add_flag("--resume", resume, "continue from checkpoint.dir's latest checkpoint");
     cli.parse(argc, argv);
+    dep::set_out_of_memory_hint("train.batch_size (or validation.max_batch)");
     const auto loaded = dep::load_config<dep::TrainConfig>(flags);
     if (!loaded) return dep::kExitOk;
     auto config = *loaded;

@@ -31,9 +31,9 @@ cd "$root"
 
 # Reduced sizes for the end-to-end test; the default is the README demo.
 if [ "$quick" = 1 ]; then
-  users="[8,8,8]"; pretrain_steps=400; epochs=3; new_tokens=96; rows=all
+  users="[12,12,12]"; pretrain_steps=500; epochs=4; new_tokens=96; rows=all
 else
-  users="[16,16,16]"; pretrain_steps=500; epochs=3; new_tokens=160; rows=all
+  users="[16,16,16]"; pretrain_steps=600; epochs=4; new_tokens=160; rows=all
 fi
 # The tiny models run many small kernels: idle OpenMP workers should sleep, not spin (on a busy
 # 2-core machine spinning made every stage ~3x slower).

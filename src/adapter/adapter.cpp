@@ -6,6 +6,7 @@
 #include <set>
 
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/core/safetensors.h"
 
 namespace dep {
@@ -39,11 +40,7 @@ bool read_adapter_file_info(const SafetensorsCheckpoint& checkpoint, AdapterFile
     const auto& metadata = file->metadata();
     auto config = metadata.find(kConfigKey);
     if (config == metadata.end()) continue;
-    try {
-      info.config = nlohmann::json::parse(config->second);
-    } catch (const std::exception& e) {
-      fail(file->path(), std::string(kConfigKey) + " metadata is not valid JSON: " + e.what());
-    }
+    info.config = parse_json(config->second, file->path() + ": " + kConfigKey + " metadata");
     auto method = metadata.find(kMethodKey);
     info.method = method != metadata.end() ? method->second : kDefaultMethod;
     info.hidden_size = info.config.value("hidden_size", int64_t{0});

@@ -6,6 +6,7 @@
 
 #include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 
 namespace dep {
 namespace {
@@ -60,15 +61,6 @@ std::string closest_match(const std::string& key, const std::vector<std::string>
   return best;
 }
 
-nlohmann::json read_json_file(const std::string& path) {
-  std::string text = read_file(path);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(path, std::string("invalid JSON: ") + e.what());
-  }
-}
-
 void apply_override(nlohmann::json& config, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
@@ -77,9 +69,9 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
   const std::string path = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
   nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
+  if (nlohmann::json::accept(text)) {
+    value = parse_json(text, "--set " + path);  // valid JSON, still bounded and strict
+  } else {
     value = text;  // a bare word is a string
   }
   nlohmann::json* node = &config;
@@ -132,7 +124,7 @@ void Reader::finish() const {
 namespace {
 [[noreturn]] void wrong_type(const std::string& source, const std::string& path, const char* expected,
                              const nlohmann::json& v) {
-  fail_at(source, path, std::string("expected ") + expected + ", got " + v.type_name() + " " + v.dump());
+  fail_at(source, path, std::string("expected ") + expected + ", got " + v.type_name() + " " + json_excerpt(v));
 }
 
 void check_bounds(const std::string& source, const std::string& path, double value, const Bounds& bounds) {

@@ -2,6 +2,8 @@
 #include "dep/core/interrupt.h"
 
 #include <atomic>
+#include <unistd.h>
+
 #include <csignal>
 
 #include "dep/core/error.h"
@@ -10,12 +12,27 @@ namespace dep {
 namespace {
 std::atomic<bool> g_interrupted{false};
 
-extern "C" void on_signal(int) { g_interrupted.store(true); }
+// A second signal ends the process at once (with the same exit code): the way out of a tool that is
+// not at a point where it polls the flag.
+extern "C" void on_signal(int) {
+  if (g_interrupted.exchange(true)) ::_exit(kExitInterrupted);
+}
+
+// Runs from the executable's .preinit_array, before any shared library's initializer and before
+// main: LibTorch takes a noticeable time to initialize, and a SIGTERM in that window would
+// otherwise kill the tool with the default action instead of the documented exit code 130.
+extern "C" void dep_install_interrupt_handlers_early(int, char**, char**) { install_interrupt_handlers(); }
+__attribute__((section(".preinit_array"), used)) void (*const g_early_install)(int, char**, char**) =
+    dep_install_interrupt_handlers_early;
 }  // namespace
 
 void install_interrupt_handlers() {
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
 }
 
 bool interrupt_requested() { return g_interrupted.load(); }

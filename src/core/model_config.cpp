@@ -5,6 +5,7 @@
 
 #include "dep/core/config.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 
 namespace dep {
 namespace {
@@ -16,7 +17,7 @@ void read_key(const nlohmann::json& json, const std::string& source, const char*
   try {
     out = it->get<T>();
   } catch (const nlohmann::json::exception&) {
-    fail(source, std::string("key '") + key + "' has the wrong type: " + it->dump());
+    fail(source, std::string("key '") + key + "' has the wrong type: " + json_excerpt(*it));
   }
 }
 
@@ -55,7 +56,7 @@ Qwen2Config Qwen2Config::from_json(const nlohmann::json& json, const std::string
     if (type != "default") fail(source, "rope_parameters.rope_type '" + type + "' is not supported");
   }
   if (auto rs = json.find("rope_scaling"); rs != json.end() && !rs->is_null()) {
-    fail(source, "rope_scaling " + rs->dump() + " is not supported (only default RoPE)");
+    fail(source, "rope_scaling " + json_excerpt(*rs) + " is not supported (only default RoPE)");
   }
   read_key(json, source, "rms_norm_eps", c.rms_norm_eps);
   read_key(json, source, "tie_word_embeddings", c.tie_word_embeddings);

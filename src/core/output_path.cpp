@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
 
 namespace dep {
@@ -47,10 +48,29 @@ void check_output_file(const std::string& path, const std::string& where) {
   if (path.empty()) fail(where, "no output file given");
   std::error_code ec;
   if (fs::is_directory(path, ec)) fail(where, "'" + path + "' is a directory, expected a file path");
-  if (fs::exists(path, ec)) {
-    if (::access(path.c_str(), W_OK) != 0) fail(where, "'" + path + "' is not writable");
+  // Devices and other special files are refused here, before any work (the atomic writer would
+  // refuse them too); a symlink is checked at its target, which is what gets replaced.
+  std::string target;
+  try {
+    target = atomic_write_target(path);
+  } catch (const Error& e) {
+    fail(where, "'" + path + "' " + e.message());
   }
-  check_creatable(path, where);
+  if (fs::exists(target, ec)) {
+    if (::access(target.c_str(), W_OK) != 0) fail(where, "'" + path + "' is not writable");
+  }
+  check_creatable(target, where);
+}
+
+void check_not_an_input(const std::string& output, const std::vector<std::string>& inputs, const std::string& where) {
+  if (output == "-") return;
+  std::error_code ec;
+  for (const auto& input : inputs) {
+    if (input == "-") continue;
+    const bool same = fs::exists(output, ec) ? fs::equivalent(output, input, ec)
+                                             : fs::weakly_canonical(output, ec) == fs::weakly_canonical(input, ec);
+    if (same) fail(where, "'" + output + "' is also an input (" + input + "); writing it would destroy the input");
+  }
 }
 
 }  // namespace dep

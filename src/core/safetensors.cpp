@@ -14,6 +14,7 @@
 
 #include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 
 namespace dep {
 namespace {
@@ -124,11 +125,17 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 void parse_safetensors_header(const std::string& path, const std::string& header_json,
                               uint64_t file_size, std::map<std::string, std::string>& metadata,
                               std::vector<TensorInfo>& tensors) {
+  // The safetensors format requires the header to start with '{' (its library refuses a UTF-8 BOM
+  // or leading spaces, which a lenient JSON parser would skip).
+  if (header_json.empty() || header_json[0] != '{') {
+    fail(path, "header does not start with '{' (safetensors headers are a JSON object with no BOM or "
+               "leading whitespace)");
+  }
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(header_json);
-  } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("header is not valid JSON: ") + e.what());
+    header = parse_json(header_json, "");
+  } catch (const Error& e) {
+    fail(path, "header is not valid JSON: " + e.message());
   }
   if (!header.is_object()) fail(path, "header is not a JSON object");
   metadata.clear();
@@ -257,12 +264,7 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open(const std::string& path) {
   const std::string index_path = (fs::path(path) / "model.safetensors.index.json").string();
   const std::string single_path = (fs::path(path) / "model.safetensors").string();
   if (fs::exists(index_path)) {
-    nlohmann::json index;
-    try {
-      index = nlohmann::json::parse(read_file(index_path));
-    } catch (const nlohmann::json::exception& e) {
-      fail(index_path, std::string("not valid JSON: ") + e.what());
-    }
+    const nlohmann::json index = read_json_file(index_path);
     auto map = index.find("weight_map");
     if (map == index.end() || !map->is_object()) fail(index_path, "missing 'weight_map' object");
     std::map<std::string, std::vector<std::string>> shards;

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <algorithm>
 #include <exception>
@@ -11,6 +12,7 @@
 #include <unordered_map>
 
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "fast_row_parser.h"
 
 namespace dep {
@@ -39,43 +41,44 @@ const json& field(const json& object, const char* key, const std::string& where)
 
 std::string string_field(const json& object, const char* key, const std::string& where) {
   const json& v = field(object, key, where);
-  if (!v.is_string()) fail(where, std::string("field '") + key + "' must be a string, got " + v.dump());
+  if (!v.is_string()) fail(where, std::string("field '") + key + "' must be a string, got " + json_excerpt(v));
   return v.get<std::string>();
 }
 
 Review parse_review(const json& object, const std::string& where) {
-  if (!object.is_object()) fail(where, "a review must be an object, got " + object.dump().substr(0, 80));
+  if (!object.is_object()) fail(where, "a review must be an object, got " + json_excerpt(object));
   Review review;
   review.asin = string_field(object, "asin", where);
   if (review.asin.empty()) fail(where, "empty asin");
   const json& rating = field(object, "rating", where);
-  if (!rating.is_number()) fail(where, "non-numeric rating " + rating.dump() + " (asin " + review.asin + ")");
+  if (!rating.is_number()) fail(where, "non-numeric rating " + json_excerpt(rating) + " (asin " + review.asin + ")");
   review.rating = rating.get<double>();
   if (!std::isfinite(review.rating)) fail(where, "rating is not finite (asin " + review.asin + ")");
   review.text = string_field(object, "text", where);
   if (review.text.empty()) fail(where, "empty review text (asin " + review.asin + ")");
   const json& ts = field(object, "timestamp", where);
-  if (ts.is_number_integer()) {
+  // A timestamp beyond int64 would wrap (2^63 -> INT64_MIN) and reorder the user's history.
+  const auto out_of_range = [&] {
+    fail(where, "timestamp " + json_excerpt(ts) + " is outside the 64-bit range (asin " + review.asin + ")");
+  };
+  if (ts.is_number_unsigned()) {
+    if (ts.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) out_of_range();
+    review.timestamp = static_cast<int64_t>(ts.get<uint64_t>());
+  } else if (ts.is_number_integer()) {
     review.timestamp = ts.get<int64_t>();
   } else if (ts.is_number_float() && std::floor(ts.get<double>()) == ts.get<double>()) {
-    review.timestamp = static_cast<int64_t>(ts.get<double>());
+    const double value = ts.get<double>();
+    // [-2^63, 2^63): the doubles that convert to int64 exactly.
+    if (!(value >= -9223372036854775808.0 && value < 9223372036854775808.0)) out_of_range();
+    review.timestamp = static_cast<int64_t>(value);
   } else {
-    fail(where, "timestamp must be an integer (ms), got " + ts.dump() + " (asin " + review.asin + ")");
+    fail(where, "timestamp must be an integer (ms), got " + json_excerpt(ts) + " (asin " + review.asin + ")");
   }
   review.title = string_field(object, "title", where);
   return review;
 }
 
-json parse_json_line(std::string_view line, const std::string& where) {
-  try {
-    return json::parse(line.begin(), line.end());
-  } catch (const json::parse_error& e) {
-    // nlohmann's message carries the byte position; keep only that part.
-    std::string what = e.what();
-    auto pos = what.find("parse error");
-    fail(where, "malformed JSON: " + (pos == std::string::npos ? what : what.substr(pos)));
-  }
-}
+json parse_json_line(std::string_view line, const std::string& where) { return parse_json(line, where); }
 
 bool blank(std::string_view line) {
   for (char c : line)

@@ -1,13 +1,31 @@
 // The DPL row fast path (see fast_row_parser.h).
 #include "fast_row_parser.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace dep::detail {
 
 namespace {
+
+// Records `key` among the keys of one object; false for a duplicate, which the general parser then
+// reports (a duplicate key would otherwise silently keep the last value).
+bool first_time(std::vector<std::string>& keys, const std::string& key) {
+  if (std::find(keys.begin(), keys.end(), key) != keys.end()) return false;
+  keys.push_back(key);
+  return true;
+}
+
+// Marks a schema key as seen; false when it was already seen.
+bool first_time(unsigned& seen, unsigned bit) {
+  if (seen & bit) return false;
+  seen |= bit;
+  return true;
+}
 
 class Scanner {
  public:
@@ -85,13 +103,16 @@ class Scanner {
     std::string scratch;
     switch (*p_) {
       case '"': return string(scratch);
-      case '{':
+      case '{': {
         ++p_;
         if (eat('}')) return true;
+        std::vector<std::string> keys;
         do {
           if (!string(scratch) || !eat(':') || !skip_value(depth + 1)) return false;
+          if (!first_time(keys, scratch)) return false;
         } while (eat(','));
         return eat('}');
+      }
       case '[':
         ++p_;
         if (eat(']')) return true;
@@ -233,25 +254,21 @@ bool parse_review(Scanner& s, Review& r) {
   if (!s.eat('{')) return false;
   unsigned seen = 0;
   std::string key;
+  std::vector<std::string> other_keys;
   if (!s.peek('}')) {
     do {
       if (!s.string(key) || !s.eat(':')) return false;
       if (key == "asin") {
-        if (!s.string(r.asin)) return false;
-        seen |= 1;
+        if (!first_time(seen, 1) || !s.string(r.asin)) return false;
       } else if (key == "rating") {
-        if (!s.number(r.rating)) return false;
-        seen |= 2;
+        if (!first_time(seen, 2) || !s.number(r.rating)) return false;
       } else if (key == "text") {
-        if (!s.string(r.text)) return false;
-        seen |= 4;
+        if (!first_time(seen, 4) || !s.string(r.text)) return false;
       } else if (key == "timestamp") {
-        if (!s.integer(r.timestamp)) return false;
-        seen |= 8;
+        if (!first_time(seen, 8) || !s.integer(r.timestamp)) return false;
       } else if (key == "title") {
-        if (!s.string(r.title)) return false;
-        seen |= 16;
-      } else if (!s.skip_value()) {
+        if (!first_time(seen, 16) || !s.string(r.title)) return false;
+      } else if (!first_time(other_keys, key) || !s.skip_value()) {
         return false;
       }
     } while (s.eat(','));
@@ -266,14 +283,14 @@ bool fast_parse_user_row(std::string_view line, UserRow& row) {
   if (!s.eat('{')) return false;
   unsigned seen = 0;
   std::string key;
+  std::vector<std::string> other_keys;
   if (!s.peek('}')) {
     do {
       if (!s.string(key) || !s.eat(':')) return false;
       if (key == "user_id") {
-        if (!s.string(row.user_id)) return false;
-        seen |= 1;
+        if (!first_time(seen, 1) || !s.string(row.user_id)) return false;
       } else if (key == "profile") {
-        if (!s.eat('[')) return false;
+        if (!first_time(seen, 2) || !s.eat('[')) return false;
         row.profile.clear();
         if (!s.peek(']')) {
           do {
@@ -282,11 +299,9 @@ bool fast_parse_user_row(std::string_view line, UserRow& row) {
           } while (s.eat(','));
         }
         if (!s.eat(']')) return false;
-        seen |= 2;
       } else if (key == "data") {
-        if (!parse_review(s, row.data)) return false;
-        seen |= 4;
-      } else if (!s.skip_value()) {
+        if (!first_time(seen, 4) || !parse_review(s, row.data)) return false;
+      } else if (!first_time(other_keys, key) || !s.skip_value()) {
         return false;
       }
     } while (s.eat(','));

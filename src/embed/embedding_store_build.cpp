@@ -13,6 +13,7 @@
 #include "dep/core/atomic_file.h"
 #include "dep/embed/embedding_store.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/core/interrupt.h"
 #include "dep/core/progress.h"
 #include "dep/torch/device.h"
@@ -122,6 +123,45 @@ bool shard_is_done(const std::string& path, const StoreSettings& settings, const
          info->shape == std::vector<int64_t>{plan.rows, dim};
 }
 
+// A rerun with other settings is refused before anything in `dir` is touched: a finished store's
+// index.json and embed_config.json must survive the refusal. Unreadable shards are left for
+// shard_is_done (recomputed); a shard or an index made with other settings is an error.
+void check_existing_store_settings(const std::string& dir, const StoreSettings& settings) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return;
+  const fs::path index_path = fs::path(dir) / kStoreIndexFile;
+  if (fs::exists(index_path, ec)) {
+    nlohmann::json index;
+    try {
+      index = read_json_file(index_path.string());
+    } catch (const Error&) {
+      index = nullptr;  // damaged: the run rewrites it
+    }
+    if (index.is_object() && index.value("format", "") == kStoreFormat && index.contains("model") &&
+        index["model"].is_string() && index.contains("max_length") && index["max_length"].is_number_integer() &&
+        index.contains("dtype") && index["dtype"].is_string()) {
+      StoreSettings found;
+      found.model = index["model"].get<std::string>();
+      found.max_length = index["max_length"].get<int64_t>();
+      found.dtype = index["dtype"].get<std::string>();
+      check_store_settings(found, settings, index_path.string(), "this run uses");
+    }
+  }
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("shard-", 0) != 0 || name.find(".tmp.") != std::string::npos) continue;
+    if (entry.path().extension() != ".safetensors") continue;
+    std::shared_ptr<SafetensorsFile> file;
+    try {
+      file = SafetensorsFile::open(entry.path().string());
+    } catch (const Error&) {
+      continue;
+    }
+    check_store_settings(store_settings_from_metadata(file->metadata(), entry.path().string()), settings,
+                         entry.path().string(), "this run uses");
+  }
+}
+
 }  // namespace
 
 StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, const StoreSettings& settings,
@@ -129,6 +169,7 @@ StoreBuildReport build_embedding_store(const std::vector<KeyedText>& items, cons
                                        const EmbedTextsFn& embed, const StoreBuildPart& part) {
   const auto start = std::chrono::steady_clock::now();
   if (shard_size < 1) fail("shard_size", "must be at least 1");
+  check_existing_store_settings(output_dir, settings);
   fs::create_directories(output_dir);
 
   // Distinct texts in order of first appearance; each key points at its text's row.
@@ -298,6 +339,7 @@ StoreBuildReport run_embed_store(const EmbedStoreConfig& config, const StoreBuil
   settings.max_length = embedder.batching().max_length;
   settings.dtype = enum_name(compute_dtype_names(), config.device.resolved_dtype());
 
+  check_existing_store_settings(config.output_dir, settings);
   fs::create_directories(config.output_dir);
   write_effective_config((fs::path(config.output_dir) / "embed_config.json").string(), config_to_json(config));
   const EmbedTextsFn embed = [&](const std::vector<std::string>& texts, const std::function<void(int64_t)>& on_batch) {

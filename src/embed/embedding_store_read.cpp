@@ -5,6 +5,7 @@
 #include "dep/core/atomic_file.h"
 #include "dep/embed/embedding_store.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "store_format.h"
 
 namespace dep {
@@ -18,12 +19,7 @@ std::unique_ptr<EmbeddingStore> EmbeddingStore::open(const std::string& dir, con
     fail(dir, started ? "the store is unfinished (no index.json yet): rerun dep-embed to complete it"
                       : "no embedding store here (no index.json)");
   }
-  nlohmann::json index;
-  try {
-    index = nlohmann::json::parse(read_file(index_path));
-  } catch (const nlohmann::json::exception& e) {
-    fail(index_path, std::string("invalid JSON: ") + e.what());
-  }
+  const nlohmann::json index = read_json_file(index_path);
   std::unique_ptr<EmbeddingStore> store(new EmbeddingStore());
   store->dir_ = dir;
   try {

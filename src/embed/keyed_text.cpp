@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 
 namespace dep {
 
@@ -21,12 +22,7 @@ std::vector<KeyedText> read_keyed_text_jsonl(const std::string& path) {
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = path + ":" + std::to_string(number);
-    nlohmann::json row;
-    try {
-      row = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      fail(where, std::string("invalid JSON: ") + e.what());
-    }
+    const nlohmann::json row = parse_json(line, where);
     if (!row.is_object()) fail(where, "expected a JSON object with \"key\" and \"text\"");
     for (const char* field : {"key", "text"}) {
       auto it = row.find(field);

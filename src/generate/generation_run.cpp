@@ -18,6 +18,7 @@
 #include "dep/core/progress.h"
 #include "dep/generate/review_generator.h"
 #include "dep/data/sample_builder.h"
+#include "dep/data/splits.h"
 #include "dep/core/hash.h"
 #include "dep/data/pag_prompt.h"
 #include "dep/generate/dpl_stages.h"
@@ -124,6 +125,58 @@ std::vector<std::unique_ptr<GenerationStage>> method_stages(const GenerateConfig
 
 }  // namespace
 
+namespace {
+
+// A resumed record must still be the sample at its index: an edited or reordered dataset (another
+// reference, user or category there) would otherwise keep a prediction for a different review.
+void check_record_matches_sample(const GenerationRecord& r, const SplitRow& row, DepSplit split,
+                                 const std::string& path) {
+  const std::string sample_id = std::string(split_name(split)) + "/" + row.category + "/" + row.row.user_id;
+  const char* differing = r.category != row.category       ? "category"
+                          : r.user_id != row.row.user_id   ? "user_id"
+                          : r.sample_id != sample_id       ? "sample_id"
+                          : r.reference != row.row.data.text ? "reference"
+                                                             : nullptr;
+  if (differing != nullptr) {
+    fail(path, "the record of sample " + std::to_string(r.index) + " (" + r.sample_id + ") does not match the data's " +
+                   "sample at that index (" + sample_id + "): its " + differing +
+                   " differs; the data changed since these outputs were generated, so choose another output.dir");
+  }
+}
+
+// Creates the output directory and removes what it created (when still empty) unless keep() is
+// called: a failed start leaves no empty directory behind.
+class OutputDirectoryGuard {
+ public:
+  explicit OutputDirectoryGuard(const std::string& dir) {
+    fs::path p = fs::absolute(dir);
+    std::error_code ec;
+    while (!p.empty() && !fs::exists(p, ec)) {
+      created_.push_back(p);
+      if (p == p.parent_path()) break;
+      p = p.parent_path();
+    }
+    fs::create_directories(dir);
+  }
+  ~OutputDirectoryGuard() {
+    if (kept_) return;
+    std::error_code ec;
+    for (const auto& p : created_) {  // innermost first
+      if (!fs::is_directory(p, ec) || !fs::is_empty(p, ec)) break;
+      fs::remove(p, ec);
+    }
+  }
+  OutputDirectoryGuard(const OutputDirectoryGuard&) = delete;
+  OutputDirectoryGuard& operator=(const OutputDirectoryGuard&) = delete;
+  void keep() { kept_ = true; }
+
+ private:
+  std::vector<fs::path> created_;
+  bool kept_ = false;
+};
+
+}  // namespace
+
 GenerationRunSummary run_generation(const GenerateConfig& input_config, const Shard& shard) {
   GenerateConfig config = input_config;
   if (config.output.dir.empty()) fail("output.dir", "no output directory configured");
@@ -134,7 +187,8 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   if (!config.data.tokenizer.empty() && config.data.tokenizer != config.model.tokenizer) {
     fail("data.tokenizer", "differs from model.tokenizer; prompts must be tokenized with the model's tokenizer");
   }
-  fs::create_directories(config.output.dir);
+  // A run that fails before its first sample leaves no directory behind that it created.
+  OutputDirectoryGuard directory_guard(config.output.dir);
 
   const PersonalizationModel model = load_personalization_model(config.model, config.device);
   // Unset sampling fields and stop ids come from the model: the header and the effective config
@@ -204,18 +258,36 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
   }
 
   const std::string stem = (fs::path(config.output.dir) / shard.stem()).string();
+  const std::string header_path = stem + ".header.json";
   auto header = run_header(config, model, categories, static_cast<int64_t>(selected.size()), set_hash.hex(), shard,
                            static_cast<int64_t>(owned.size()));
   if (pipeline) {
     for (const auto& [name, fingerprint] : pipeline->fingerprints()) header["stages"][name] = fingerprint;
   }
-  write_or_check_header(stem + ".header.json", header);
-  write_effective_config(stem + ".config.json", config_to_json(config));
   GenerationLog log(stem + ".jsonl", config.output.fsync_every);
+  // The header says what the records were generated with: records without it cannot be adopted
+  // under this run's settings.
+  const bool header_exists = fs::exists(header_path);
+  if (!header_exists && !log.records().empty()) {
+    fail(log.path(), "holds " + std::to_string(log.records().size()) + " records but " + header_path +
+                         " is missing, so the settings they were generated with are unknown; move the file "
+                         "away (or restore the header) and rerun");
+  }
+  // The header and effective config are written with the first sample (or now, on a resume), so
+  // that a run failing before its first sample leaves nothing that would refuse the corrected rerun.
+  bool outputs_started = false;
+  const auto start_outputs = [&] {
+    if (outputs_started) return;
+    write_or_check_header(header_path, header);
+    write_effective_config(stem + ".config.json", config_to_json(config));
+    outputs_started = true;
+  };
+  if (header_exists) start_outputs();
   for (const auto& r : log.records()) {
     if (r.index < 0 || r.index >= static_cast<int64_t>(selected.size()) || !shard.owns(r.index)) {
       fail(log.path(), "holds sample " + std::to_string(r.index) + ", which is not part of this run");
     }
+    check_record_matches_sample(r, data.rows[selected[static_cast<size_t>(r.index)]], data.split, log.path());
   }
   std::vector<int64_t> pending;
   for (auto k : owned)
@@ -309,6 +381,7 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
         r.prompt_tokens = g.prompt_tokens;
         r.generated_tokens = g.generated_tokens;
         r.finish = g.finish == FinishReason::kStop ? "stop" : "length";
+        start_outputs();
         log.append(r);
         ++summary.generated;
         summary.generated_tokens += g.generated_tokens;
@@ -326,6 +399,8 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
         log::format("%.1f tok/s", summary.seconds > 0 ? summary.generated_tokens / summary.seconds : 0.0));
   }
 
+  start_outputs();  // a shard with no samples still gets its header
+  directory_guard.keep();
   summary.complete = static_cast<int64_t>(log.records().size()) == summary.shard_samples;
   if (!summary.complete) fail_internal(log.path(), "samples missing after the run");
   log.finalize_sorted();

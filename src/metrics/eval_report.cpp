@@ -9,6 +9,7 @@
 #include "dep/core/atomic_file.h"
 #include "dep/metrics/bleu.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/metrics/meteor.h"
 #include "dep/metrics/rouge.h"
 #include "python_text.h"
@@ -61,12 +62,7 @@ void for_each_line(const std::string& path, Fn fn) {
 }
 
 nlohmann::json parse_line(const std::string& line, const std::string& where) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::exception& e) {
-    fail(where, std::string("not valid JSON: ") + e.what());
-  }
+  const nlohmann::json j = parse_json(line, where);
   if (!j.is_object()) fail(where, "expected a JSON object");
   return j;
 }

@@ -9,6 +9,7 @@
 
 #include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "python_text.h"
 #include "regex.h"
 
@@ -125,12 +126,7 @@ struct PunktSentenceTokenizer::Impl {
 };
 
 PunktParameters PunktParameters::load_json(const std::string& path) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("not valid JSON: ") + e.what());
-  }
+  const nlohmann::json j = read_json_file(path);
   PunktParameters p;
   try {
     for (const auto& s : j.at("abbrev_types")) p.abbrev_types.insert(s.get<std::string>());

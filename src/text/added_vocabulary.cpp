@@ -6,6 +6,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include <limits>
+
 #include "dep/core/error.h"
 #include "dep/text/unicode.h"
 #include "dep/text/utf8.h"
@@ -56,6 +58,11 @@ AddedToken AddedToken::from_json(const nlohmann::json& j, const std::string& whe
   AddedToken t;
   auto id = j.find("id");
   if (id == j.end() || !id->is_number_integer()) fail(where, "added token without an integer 'id'");
+  // Read wide: a narrowing read would turn 2^63 into 0 and -1 into an id that never matches.
+  const bool negative = id->is_number_unsigned() ? false : id->get<int64_t>() < 0;
+  if (negative || id->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
+    fail(where, "added token id " + id->dump() + " is out of range");
+  }
   t.id = id->get<int32_t>();
   auto content = j.find("content");
   if (content == j.end() || !content->is_string()) fail(where, "added token without a string 'content'");
@@ -67,6 +74,13 @@ AddedToken AddedToken::from_json(const nlohmann::json& j, const std::string& whe
   t.normalized = get_flag(j, "normalized", true, here);
   t.special = get_flag(j, "special", false, here);
   return t;
+}
+
+void check_added_token_id(const AddedToken& token, int64_t id_limit, const std::string& where) {
+  if (token.id < 0 || token.id >= id_limit) {
+    fail(where, "added token '" + token.content + "' has id " + std::to_string(token.id) + ", outside [0, " +
+                    std::to_string(id_limit) + ")");
+  }
 }
 
 nlohmann::json AddedToken::to_json() const {

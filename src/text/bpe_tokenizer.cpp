@@ -15,6 +15,7 @@
 #include "dep/text/byte_level.h"
 #include "dep/core/config.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/text/normalizer.h"
 #include "dep/text/tokenizer_regex.h"
 #include "dep/text/utf8.h"
@@ -223,7 +224,7 @@ BpeTokenizer BpeTokenizer::from_json(const nlohmann::json& j, const std::string&
     impl->split_regex = std::make_unique<TokenizerRegex>(pattern, where + ": pre_tokenizer");
     impl->decoder_json = j.value("decoder", nlohmann::json());
     if (type_of(impl->decoder_json) != "ByteLevel") {
-      fail(where, "decoder '" + impl->decoder_json.dump() + "' is not supported (need ByteLevel)");
+      fail(where, "decoder '" + json_excerpt(impl->decoder_json) + "' is not supported (need ByteLevel)");
     }
     impl->post_processor_json = j.value("post_processor", nlohmann::json());
     const std::string post_type = type_of(impl->post_processor_json);
@@ -238,10 +239,21 @@ BpeTokenizer BpeTokenizer::from_json(const nlohmann::json& j, const std::string&
     if (!vocab.is_object()) fail(where, "model.vocab must be an object");
     impl->vocab.reserve(vocab.size() * 2);
     int32_t max_id = -1;
+    // Ids index a table: one far beyond the number of tokens (10^9) would allocate gigabytes.
+    const size_t added_count = j.contains("added_tokens") && j["added_tokens"].is_array() ? j["added_tokens"].size() : 0;
+    const int64_t id_limit = static_cast<int64_t>(vocab.size() + added_count);
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-      if (!it.value().is_number_integer()) fail(where, "model.vocab['" + it.key() + "'] is not an integer id");
-      const auto id = it.value().get<int64_t>();
-      if (id < 0 || id > INT32_MAX / 2) fail(where, "model.vocab['" + it.key() + "'] has an out-of-range id");
+      if (!it.value().is_number_integer()) {
+        fail(where, "model.vocab['" + text_excerpt(it.key()) + "'] is not an integer id");
+      }
+      const auto id = it.value().is_number_unsigned() && it.value().get<uint64_t>() > INT32_MAX
+                          ? int64_t{-1}
+                          : it.value().get<int64_t>();
+      if (id < 0 || id >= id_limit) {
+        fail(where, "model.vocab['" + text_excerpt(it.key()) + "'] has id " + json_excerpt(it.value()) +
+                        ", outside [0, " + std::to_string(id_limit) + ") for " + std::to_string(vocab.size()) +
+                        " tokens and " + std::to_string(added_count) + " added tokens");
+      }
       impl->vocab.emplace(it.key(), static_cast<int32_t>(id));
       max_id = std::max(max_id, static_cast<int32_t>(id));
     }
@@ -298,7 +310,10 @@ BpeTokenizer BpeTokenizer::from_json(const nlohmann::json& j, const std::string&
     if (j.contains("added_tokens") && !j["added_tokens"].is_null()) {
       size_t index = 0;
       for (const auto& t : j["added_tokens"]) {
-        impl->added.add(AddedToken::from_json(t, where + ": added_tokens[" + std::to_string(index++) + "]"));
+        const std::string here = where + ": added_tokens[" + std::to_string(index++) + "]";
+        AddedToken token = AddedToken::from_json(t, here);
+        check_added_token_id(token, id_limit, here);
+        impl->added.add(token);
       }
     }
     impl->rebuild_added_and_decoder();

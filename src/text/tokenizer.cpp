@@ -7,6 +7,7 @@
 #include "dep/text/bpe_tokenizer.h"
 #include "dep/core/config.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/text/sentencepiece_model.h"
 #include "dep/text/unigram_tokenizer.h"
 
@@ -62,9 +63,12 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
   const std::string file = resolve_tokenizer_file(path);
   if (std::filesystem::path(file).extension() == ".model") return from_model_file(file);
   const nlohmann::json j = read_json_file(file);
-  const std::string type = j.is_object() && j.contains("model") && j["model"].is_object()
-                               ? j["model"].value("type", "")
-                               : std::string();
+  const bool typed = j.is_object() && j.contains("model") && j["model"].is_object() &&
+                     j["model"].contains("type");
+  if (typed && !j["model"]["type"].is_string()) {
+    fail(file, "model.type must be a string, got " + json_excerpt(j["model"]["type"]));
+  }
+  const std::string type = typed ? j["model"]["type"].get<std::string>() : std::string();
   if (type == "BPE") return std::make_unique<BpeAdapter>(BpeTokenizer::from_json(j, file));
   if (type == "Unigram") return std::make_unique<UnigramAdapter>(UnigramTokenizer::from_json(j, file));
   fail(file, "model type '" + type + "' is not supported (BPE or Unigram)");

@@ -93,7 +93,15 @@ bool TokenizerRegex::Matcher::find(std::string_view text, size_t start, size_t& 
   if (rc < 0) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(rc, message, sizeof(message));
-    fail_internal("regex '" + regex_.pattern_ + "'", reinterpret_cast<const char*>(message));
+    const std::string what = reinterpret_cast<const char*>(message);
+    // Resource limits are hit by the input (a pathological text, or a pattern from the user's
+    // tokenizer.json), not by a bug: bad input, naming where in the text it happened.
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT ||
+        rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+      fail("tokenizer pre-tokenizer regex", "the text from byte " + std::to_string(start) + " exceeds a regex limit (" +
+                                                what + "); split the text or check the tokenizer's pattern");
+    }
+    fail_internal("regex '" + regex_.pattern_ + "'", what);
   }
   const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data);
   match_begin = ovector[0];

@@ -12,6 +12,7 @@
 #include "dep/core/atomic_file.h"
 #include "dep/core/config.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/text/normalizer.h"
 #include "dep/text/post_processor.h"
 #include "dep/text/sentencepiece_model.h"
@@ -197,20 +198,24 @@ UnigramTokenizer UnigramTokenizer::from_json(const nlohmann::json& j, const std:
     } else if (pre.is_object() && pre.value("type", "") == "Metaspace") {
       impl->pre_tokenizer = Metaspace::from_json(pre, where);
     } else {
-      fail(where, "pre_tokenizer " + pre.dump().substr(0, 200) + " is not supported (need Metaspace)");
+      fail(where, "pre_tokenizer " + json_excerpt(pre, 200) + " is not supported (need Metaspace)");
     }
     const auto dec = j.value("decoder", nlohmann::json());
     if (dec.is_object() && dec.value("type", "") == "Metaspace") {
       impl->decoder = Metaspace::from_json(dec, where);
       impl->has_decoder = true;
     } else if (!dec.is_null()) {
-      fail(where, "decoder " + dec.dump().substr(0, 200) + " is not supported (need Metaspace)");
+      fail(where, "decoder " + json_excerpt(dec, 200) + " is not supported (need Metaspace)");
     }
     impl->wrap = SpecialTokenWrap::from_json(j.value("post_processor", nlohmann::json()), where);
     if (j.contains("added_tokens") && !j["added_tokens"].is_null()) {
+      const int64_t id_limit = static_cast<int64_t>(impl->pieces.size() + j["added_tokens"].size());
       size_t index = 0;
       for (const auto& t : j["added_tokens"]) {
-        impl->added.add(AddedToken::from_json(t, where + ": added_tokens[" + std::to_string(index++) + "]"));
+        const std::string here = where + ": added_tokens[" + std::to_string(index++) + "]";
+        AddedToken token = AddedToken::from_json(t, here);
+        check_added_token_id(token, id_limit, here);
+        impl->added.add(token);
       }
     }
     Impl* raw = impl.get();

@@ -9,6 +9,7 @@
 #include "dep/core/atomic_file.h"
 #include "dep/core/config.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/core/hash.h"
 #include "dep/core/log.h"
 #include "dep/train/adamw.h"
@@ -51,11 +52,16 @@ bool Checkpointer::restore(bool resume, TrainState& state, ModelUnderTraining& m
     fail(latest, "was trained on different train samples (" + std::to_string(loaded.state.train_samples) + " then, " +
                      std::to_string(state.train_samples) + " now); the data cursor would not mean the same");
   }
-  for (const char* section : {"adapter", "train"}) {
+  // The sections that define what is learned: a resume that changes one would continue (or, for a
+  // finished run, relabel) an adapter under settings it was never trained with. Device, logging,
+  // checkpointing and validation settings may change.
+  for (const char* section : {"adapter", "train", "optim", "schedule", "loss"}) {
+    if (!config_json_.contains(section) || !loaded.config.contains(section)) continue;  // older checkpoints
     const std::string now = nlohmann::json(config_json_.at(section)).dump();
-    if (loaded.config.at(section).dump() != now) {
-      fail(latest, std::string("its '") + section + "' config differs from this run's: " + loaded.config.at(section).dump() +
-                       " vs " + now);
+    const std::string then = loaded.config.at(section).dump();
+    if (then != now) {
+      fail(latest, std::string("its '") + section + "' config differs from this run's: " + text_excerpt(then, 300) +
+                       " vs " + text_excerpt(now, 300) + " (resume with the run's config, or train into another checkpoint.dir)");
     }
   }
   model.load_weights((fs::path(latest) / CheckpointFiles::kAdapter).string());

@@ -9,6 +9,8 @@
 #include "dep/core/atomic_file.h"
 #include "dep/core/config.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
+#include "dep/core/log.h"
 
 namespace dep {
 
@@ -66,12 +68,18 @@ void write_checkpoint(const std::string& run_dir, const std::string& name, const
   fs::remove_all(temp_dir, ec);
   fs::create_directories(temp_dir, ec);
   if (ec) fail(temp_dir.string(), "cannot create checkpoint directory: " + ec.message());
-  save_safetensors((temp_dir / CheckpointFiles::kAdapter).string(), contents.adapter, contents.adapter_metadata);
-  save_safetensors((temp_dir / CheckpointFiles::kOptimizer).string(), contents.optimizer, {{"format", "pt"}});
-  save_safetensors((temp_dir / CheckpointFiles::kRng).string(), contents.rng, {{"format", "pt"}});
-  write_file_atomic((temp_dir / CheckpointFiles::kConfig).string(), contents.config.dump(2) + "\n");
-  // The state goes last: a directory with a state file is complete.
-  write_file_atomic((temp_dir / CheckpointFiles::kState).string(), contents.state.to_json().dump(2) + "\n");
+  try {
+    save_safetensors((temp_dir / CheckpointFiles::kAdapter).string(), contents.adapter, contents.adapter_metadata);
+    save_safetensors((temp_dir / CheckpointFiles::kOptimizer).string(), contents.optimizer, {{"format", "pt"}});
+    save_safetensors((temp_dir / CheckpointFiles::kRng).string(), contents.rng, {{"format", "pt"}});
+    write_file_atomic((temp_dir / CheckpointFiles::kConfig).string(), contents.config.dump(2) + "\n");
+    // The state goes last: a directory with a state file is complete.
+    write_file_atomic((temp_dir / CheckpointFiles::kState).string(), contents.state.to_json().dump(2) + "\n");
+  } catch (...) {
+    // A full disk must not stay full of a half checkpoint: the previous one stays `latest`.
+    fs::remove_all(temp_dir, ec);
+    throw;
+  }
   if (fs::exists(final_dir)) {
     const fs::path old_dir = fs::path(run_dir) / ("." + name + ".old");
     fs::remove_all(old_dir, ec);
@@ -87,12 +95,47 @@ void write_checkpoint(const std::string& run_dir, const std::string& name, const
   write_file_atomic((fs::path(run_dir) / "latest").string(), name + "\n");
 }
 
+namespace {
+
+// The newest complete checkpoint-<N> in `run_dir` (by N, the update it holds), or "".
+std::string newest_complete_checkpoint(const fs::path& run_dir) {
+  std::error_code ec;
+  int64_t best_step = -1;
+  std::string best;
+  for (const auto& entry : fs::directory_iterator(run_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("checkpoint-", 0) != 0) continue;
+    const std::string digits = name.substr(11);
+    if (digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (!fs::exists(entry.path() / CheckpointFiles::kState)) continue;
+    const int64_t step = std::stoll(digits);
+    if (step > best_step) {
+      best_step = step;
+      best = name;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
 std::string latest_checkpoint(const std::string& run_dir) {
   const fs::path pointer = fs::path(run_dir) / "latest";
-  if (!fs::exists(pointer)) return "";
-  std::string name = read_file(pointer.string());
-  while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
-  if (name.empty()) return "";
+  std::string name;
+  if (fs::exists(pointer)) {
+    name = read_file(pointer.string());
+    while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
+  }
+  if (name.empty()) {
+    // A missing or empty pointer (deleted, or a crash between creating and filling it on a
+    // filesystem without ordered writes) must not make a run directory look empty: a fresh run
+    // would then overwrite and prune its checkpoints. The newest complete checkpoint is the
+    // one `latest` named, since checkpoints are numbered by update.
+    name = newest_complete_checkpoint(run_dir);
+    if (name.empty()) return "";
+    log::warn(pointer.string() + " is " + (fs::exists(pointer) ? "empty" : "missing") +
+              "; using the newest complete checkpoint, " + name);
+  }
   const fs::path dir = fs::path(run_dir) / name;
   if (!fs::exists(dir / CheckpointFiles::kState)) {
     fail(pointer.string(), "names '" + name + "', which is not a complete checkpoint directory");
@@ -104,12 +147,7 @@ LoadedCheckpoint read_checkpoint(const std::string& checkpoint_dir) {
   const fs::path dir(checkpoint_dir);
   LoadedCheckpoint out;
   const std::string state_path = (dir / CheckpointFiles::kState).string();
-  nlohmann::json state;
-  try {
-    state = nlohmann::json::parse(read_file(state_path));
-  } catch (const nlohmann::json::exception& e) {
-    fail(state_path, std::string("not valid JSON: ") + e.what());
-  }
+  const nlohmann::json state = read_json_file(state_path);
   out.state = TrainState::from_json(state, state_path);
   for (const auto& [name, t] : load_safetensors((dir / CheckpointFiles::kOptimizer).string())) out.optimizer[name] = t.clone();
   for (const auto& [name, t] : load_safetensors((dir / CheckpointFiles::kRng).string())) out.rng[name] = t.clone();

@@ -161,3 +161,51 @@ TEST_CASE("the fast row reader agrees with the general JSON parser", "[data][dat
     CHECK_THROWS_AS(dep::parse_user_row_general(bad, "x"), dep::Error);
   }
 }
+
+TEST_CASE("DPL rows: deep nesting, huge numbers and duplicate keys are bad lines, never crashes", "[data][dataset][reliability]") {
+  const std::string s = kGood;
+  // ~10^5 levels in any field crashed the recursive copy; now the parser refuses them.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  CHECK_THAT(error_of(std::string(s).replace(s.find("\"good\""), 6, deep)), Catch::Contains("nesting deeper"));
+  CHECK_THAT(error_of(std::string(s).replace(s.find("{\"user_id\""), 1, "{\"extra\":" + deep + ",")),
+             Catch::Contains("nesting deeper"));
+  // 1e400 and a 5000-digit number are out of range: bad input naming the line, not an abort.
+  CHECK_THAT(error_of(std::string(s).replace(s.find("5.0"), 3, "1e400")),
+             Catch::StartsWith("f.jsonl:3: malformed JSON: number out of range"));
+  CHECK_THAT(error_of(std::string(s).replace(s.find("\"timestamp\":1"), 13, "\"timestamp\":" + std::string(5000, '7'))),
+             Catch::Contains("number out of range"));
+  // A duplicate key would silently keep the last value: refused, in the fast path too.
+  CHECK_THAT(error_of(std::string(s).replace(s.find("{\"user_id\""), 1, "{\"user_id\":\"U0\",")),
+             Catch::Contains("duplicate key \"user_id\""));
+  CHECK_THAT(error_of(std::string(s).replace(s.find("\"rating\":5.0"), 12, "\"rating\":5.0,\"rating\":1.0")),
+             Catch::Contains("duplicate key \"rating\""));
+  CHECK_THAT(error_of(std::string(s).replace(s.find("{\"user_id\""), 1, "{\"x\":1,\"x\":2,")),
+             Catch::Contains("duplicate key \"x\""));
+  CHECK_THAT(error_of(std::string(s).replace(s.find("{\"user_id\""), 1, "{\"x\":{\"y\":1,\"y\":2},")),
+             Catch::Contains("duplicate key \"y\""));
+  // With skip_bad_lines they are skipped and counted like any bad line.
+  const auto dir = dep::test::scratch_dir("data-hostile-lines");
+  const auto path = write(dir, "train.jsonl", std::string(kGood) + "\n" +
+                                                  std::string(s).replace(s.find("5.0"), 3, "1e400") + "\n" +
+                                                  std::string(s).replace(s.find("\"good\""), 6, deep) + "\n");
+  dep::ReadReport report;
+  const auto rows = dep::read_user_rows(path, {true}, &report);
+  CHECK(rows.size() == 1);
+  CHECK(report.skipped == 2);
+}
+
+TEST_CASE("DPL timestamps beyond int64 are refused, not wrapped", "[data][dataset][reliability]") {
+  const std::string s = kGood;
+  const auto with_ts = [&](const std::string& ts) {
+    return error_of(std::string(s).replace(s.find("\"timestamp\":1"), 13, "\"timestamp\":" + ts));
+  };
+  CHECK(with_ts("9223372036854775808") ==
+        "f.jsonl:3: profile[0]: timestamp 9223372036854775808 is outside the 64-bit range (asin A1)");
+  CHECK_THAT(with_ts("1.2e22"), Catch::Contains("is outside the 64-bit range"));
+  CHECK_THAT(with_ts("-1e19"), Catch::Contains("is outside the 64-bit range"));
+  CHECK(with_ts("9223372036854775807").empty());
+  CHECK(with_ts("-9223372036854775808").empty());
+  CHECK(with_ts("1.0e12").empty());
+  auto row = dep::parse_user_row(std::string(s).replace(s.find("\"timestamp\":1"), 13, "\"timestamp\":9223372036854775807"), "x");
+  CHECK(row.profile[0].timestamp == INT64_MAX);
+}

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "dep/core/config.h"
@@ -248,4 +249,26 @@ TEST_CASE("--shard i/n parts merge into the whole store; merge finds missing and
   CHECK(store->size() == whole.keys);
   CHECK_THROWS_WITH(part("2/2"), Catch::Contains("--shard"));
   CHECK_THROWS_WITH(part("1of2"), Catch::Contains("--shard"));
+}
+
+TEST_CASE("a refused rerun leaves the finished store untouched", "[store][reliability]") {
+  const std::string dir = dep::test::scratch_dir("store-refused-rerun");
+  const std::string model = dep::test::make_store_test_model(dir + "/model");
+  const std::string input = dep::test::make_store_test_input(dir + "/in.jsonl", 1);
+  auto config = store_config(model, input, dir + "/store");
+  dep::run_embed_store(config);
+  std::map<std::string, std::string> before;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/store")) before[e.path().string()] = file_bytes(e.path());
+  // Before, the refusal came after index.json was deleted and embed_config.json rewritten, so the
+  // store read as unfinished afterwards.
+  auto changed = config;
+  changed.model.name = "other-model";
+  CHECK_THROWS_WITH(dep::run_embed_store(changed), Catch::Contains("this run uses"));
+  changed = config;
+  changed.device.dtype = dep::ComputeDtype::kBf16;
+  CHECK_THROWS_WITH(dep::run_embed_store(changed), Catch::Contains("this run uses"));
+  std::map<std::string, std::string> after;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/store")) after[e.path().string()] = file_bytes(e.path());
+  CHECK(after == before);
+  CHECK_NOTHROW(dep::EmbeddingStore::open(dir + "/store", {"tiny-bge", 128, "fp32"}));
 }

@@ -200,3 +200,55 @@ TEST_CASE("generate: predictions_{category}.txt is the reference's format", "[ge
   CHECK(slurp(dir + "/predictions_Books.txt") == "first\nline" + sep + "third" + sep);
   CHECK(slurp(dir + "/predictions_CDs_and_Vinyl.txt") == sep);
 }
+
+TEST_CASE("generate: records without their header are never adopted under new settings", "[generate][resume][reliability]") {
+  const auto& w = tiny_world();
+  const std::string out = dep::test::scratch_dir("generate-no-header");
+  auto config = w.config(out, true);
+  config.limit = 2;
+  config.sampling.max_new_tokens = 4;
+  dep::run_generation(config, dep::Shard{});
+  const std::string records = slurp(out + "/generations.jsonl");
+  fs::remove(out + "/generations.header.json");
+  config.sampling.seed = 5;
+  config.sampling.temperature = 1.5;
+  CHECK_THROWS_WITH(dep::run_generation(config, dep::Shard{}),
+                    Catch::Contains("generations.header.json is missing") && Catch::Contains("holds 2 records"));
+  CHECK(slurp(out + "/generations.jsonl") == records);
+  CHECK_FALSE(fs::exists(out + "/generations.header.json"));
+}
+
+TEST_CASE("generate: a resumed record must still be the sample at its index", "[generate][resume][reliability]") {
+  const auto& w = tiny_world();
+  const std::string out = dep::test::scratch_dir("generate-edited-record");
+  auto config = w.config(out, true);
+  config.limit = 2;
+  config.sampling.max_new_tokens = 4;
+  dep::run_generation(config, dep::Shard{});
+  const std::string jsonl = out + "/generations.jsonl";
+  const std::string original = slurp(jsonl);
+  for (const char* field : {"reference", "sample_id", "user_id", "category"}) {
+    INFO(field);
+    // Keep one record, edited, as a killed run would have left it.
+    auto first = nlohmann::json::parse(original.substr(0, original.find('\n')));
+    first[field] = first[field].get<std::string>() + "-edited";
+    dep::write_file_atomic(jsonl, first.dump() + "\n");
+    CHECK_THROWS_WITH(dep::run_generation(config, dep::Shard{}),
+                      Catch::Contains("does not match the data's sample") && Catch::Contains(std::string("its ") + field));
+  }
+}
+
+TEST_CASE("generate: a run failing before its first sample leaves nothing behind", "[generate][resume][reliability]") {
+  const auto& w = tiny_world();
+  const std::string root = dep::test::scratch_dir("generate-early-failure");
+  auto config = w.config(root + "/new/out", true);
+  config.categories = {"No_Such_Category"};
+  CHECK_THROWS_WITH(dep::run_generation(config, dep::Shard{}), Catch::Contains("not a configured category"));
+  // No header (which would refuse the corrected rerun as a settings change), no JSONL, no directory.
+  CHECK_FALSE(fs::exists(root + "/new"));
+  config.categories = {};
+  config.limit = 1;
+  config.sampling.max_new_tokens = 4;
+  CHECK(dep::run_generation(config, dep::Shard{}).complete);
+  CHECK(fs::exists(root + "/new/out/generations.header.json"));
+}

@@ -151,3 +151,19 @@ TEST_CASE("a sentencepiece model converts to the XLM-R tokenizer.json layout", "
 }
 
 }  // namespace
+
+TEST_CASE("dep-tokenize: deep nesting and huge numbers in a line are bad input, not a crash", "[text][cli][reliability]") {
+  const std::string dir = dep::test::scratch_dir("dep_tokenize_hostile");
+  const std::string tok = " --tokenizer " + fixture("xlmr-tokenizer/tokenizer.json");
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  auto bad = run_tokenize("--decode" + tok, "{\"ids\": [0]}\n{\"ids\": " + deep + "}\n", dir);
+  CHECK(bad.status == 2);
+  CHECK_THAT(bad.err, Catch::Contains("<stdin>:2: malformed JSON: nesting deeper"));
+  bad = run_tokenize(tok, "{\"text\": \"a\", \"n\": " + std::string(5000, '9') + "}\n", dir);
+  CHECK(bad.status == 2);
+  CHECK_THAT(bad.err, Catch::Contains("<stdin>:1: malformed JSON: number out of range"));
+  CHECK(bad.err.size() < 400);
+  bad = run_tokenize("--decode" + tok, "{\"ids\": [0, 18446744073709551615]}\n", dir);
+  CHECK(bad.status == 2);
+  CHECK_THAT(bad.err, Catch::Contains("id 18446744073709551615 is not in [0,"));
+}

@@ -11,12 +11,14 @@
 #include <memory>
 #include <thread>
 
+#include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
 #include "dep/core/interrupt.h"
 #include "dep/adapter/dep_adapter.h"
 #include "dep/decoder/qwen2.h"
 #include "dep/train/train_config.h"
 #include "dep/train/checkpointer.h"
+#include "dep/train/train_state.h"
 #include "dep/train/trainer.h"
 #include "test_paths.h"
 #include "tiny_training.h"
@@ -429,4 +431,60 @@ TEST_CASE("the train-data fingerprint is the one earlier checkpoints hold", "[tr
   auto fewer = samples;
   fewer.pop_back();
   CHECK(dep::train_data_fingerprint(fewer) != dep::train_data_fingerprint(samples));
+}
+
+TEST_CASE("a resume with a changed optimizer, schedule or loss setting is refused and writes nothing", "[train][resume][reliability]") {
+  auto samples = synthetic_samples(5, 11);
+  const std::string dir = dep::test::scratch_dir("resume_changed_key");
+  auto config = tiny_config(dir);
+  config.train.epochs = 1;
+  auto model = tiny_model(config);
+  dep::Trainer(config, model, samples, {}).run(false);
+  const auto before = snapshot(dir);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto changed = config;
+  changed.optim.lr *= 2;
+  auto model_changed = tiny_model(changed);
+  // The run is finished: before, such a resume exited 0 and relabelled the adapter with the new lr.
+  CHECK_THROWS_WITH(dep::Trainer(changed, model_changed, samples, {}).run(true),
+                    Catch::Contains("its 'optim' config differs"));
+  auto changed_loss = config;
+  changed_loss.loss.lambda += 1;
+  CHECK_THROWS_WITH(dep::Trainer(changed_loss, model_changed, samples, {}).run(true),
+                    Catch::Contains("its 'loss' config differs"));
+  const auto after = snapshot(dir);
+  REQUIRE(after.size() == before.size());
+  for (const auto& [path, file] : before) {
+    INFO(path);
+    REQUIRE(after.count(path));
+    CHECK(after.at(path).first == file.first);
+    CHECK(after.at(path).second == file.second);
+  }
+}
+
+TEST_CASE("a missing or empty 'latest' never makes a run directory look empty", "[train][resume][reliability]") {
+  auto samples = synthetic_samples(5, 12);
+  const std::string dir = dep::test::scratch_dir("resume_no_latest");
+  auto config = tiny_config(dir);
+  config.train.epochs = 2;
+  config.checkpoint.every_steps = 1;
+  config.checkpoint.keep_last = 3;
+  auto model = tiny_model(config);
+  const auto full = dep::Trainer(config, model, samples, {}).run(false);
+  const std::string newest = std::filesystem::path(full.last_checkpoint).filename().string();
+  for (const char* damage : {"missing", "empty"}) {
+    INFO(damage);
+    if (std::string(damage) == "missing") std::filesystem::remove(dir + "/latest");
+    else dep::write_file_atomic(dir + "/latest", "");
+    const auto before = snapshot(dir);
+    // Without --resume: the directory still holds checkpoints, so a fresh run is refused.
+    auto model_b = tiny_model(config);
+    CHECK_THROWS_WITH(dep::Trainer(config, model_b, samples, {}).run(false), Catch::Contains("already holds checkpoints"));
+    // With --resume: the newest complete checkpoint is found; the finished run changes nothing.
+    const auto again = dep::Trainer(config, model_b, samples, {}).run(true);
+    CHECK(again.state.global_step == full.state.global_step);
+    CHECK(std::filesystem::path(again.last_checkpoint).filename().string() == newest);
+    CHECK(snapshot(dir).size() == before.size());
+  }
+  CHECK(dep::latest_checkpoint(dir) == dir + "/" + newest);
 }

@@ -20,6 +20,14 @@ void log_to_stderr();
 // Sets the spdlog level; a bad name is a dep::Error.
 void init_logging(const std::string& level);
 
+// The setting(s) that lower a tool's memory use, named when it runs out of memory (e.g.
+// "train.batch_size"): an allocation failure is exit 1 with "out of memory (lower <hint>)".
+void set_out_of_memory_hint(const std::string& hint);
+
+// The exit code of a dep::Error (error.h's table).
+class Error;
+int exit_code_of(const Error& e);
+
 // Runs the body of a main: catches dep::Error, CLI11 and std exceptions, prints one clear line
 // to stderr and returns the matching exit code (see error.h).
 int run_main(const std::function<int()>& body);

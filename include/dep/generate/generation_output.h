@@ -46,7 +46,8 @@ struct Shard {
 // Append-only JSONL of finished samples with torn-tail repair and periodic fsync.
 class GenerationLog {
  public:
-  // Opens (creating) `path`; existing complete lines are read back, a torn last line is cut off.
+  // Reads `path` back if it exists (complete lines; a torn last line is cut off). The file is
+  // created by the first append, so a run that fails before its first sample leaves none.
   explicit GenerationLog(std::string path, int64_t fsync_every = 16);
   ~GenerationLog();
   GenerationLog(const GenerationLog&) = delete;

@@ -26,6 +26,10 @@ struct AddedToken {
   nlohmann::json to_json() const;
 };
 
+// An added token's id must lie in [0, id_limit) (the model's tokens plus the file's added tokens):
+// a far-off id would make the id table huge or shadow another token.
+void check_added_token_id(const AddedToken& token, int64_t id_limit, const std::string& where);
+
 // A span of the input: an added token (token_id >= 0) or text for the model (token_id == -1).
 struct TextSpan {
   int32_t token_id;

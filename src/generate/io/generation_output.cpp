@@ -15,6 +15,8 @@
 
 #include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
+#include "dep/core/output_path.h"
 
 namespace fs = std::filesystem;
 
@@ -92,11 +94,12 @@ std::vector<GenerationRecord> parse_records(const std::string& text, const std::
     if (newline == std::string::npos) break;  // torn tail: the kill came mid-write
     const std::string line = text.substr(pos, newline - pos);
     if (!line.empty()) {
+      const std::string where = path + ":" + std::to_string(line_number);
       nlohmann::json j;
       try {
-        j = nlohmann::json::parse(line);
-      } catch (const nlohmann::json::exception& e) {
-        fail(path + ":" + std::to_string(line_number), std::string("corrupt line (not JSON): ") + e.what());
+        j = parse_json(line, where);
+      } catch (const Error& e) {
+        fail(where, "corrupt line: " + e.message());
       }
       out.push_back(GenerationRecord::from_json(j, path + ":" + std::to_string(line_number)));
     }
@@ -112,7 +115,7 @@ void write_all(int fd, const std::string& bytes, const std::string& path) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      fail_internal(path, std::string("write failed: ") + std::strerror(errno));
+      fail(path, "write failed: " + write_error_text(errno));
     }
     done += static_cast<size_t>(n);
   }
@@ -142,7 +145,8 @@ GenerationLog::GenerationLog(std::string path, int64_t fsync_every)
       }
     }
   }
-  open_for_append();
+  // The file is opened (created) with the first append: a run that fails before its first sample
+  // leaves no empty JSONL behind.
 }
 
 GenerationLog::~GenerationLog() {
@@ -162,13 +166,14 @@ void GenerationLog::append(const GenerationRecord& record) {
   if (!done_.insert(record.index).second) {
     fail_internal(path_, "sample index " + std::to_string(record.index) + " generated twice");
   }
+  if (fd_ < 0) open_for_append();
   write_all(fd_, record.to_json_line(), path_);
   records_.push_back(record);
   if (++unsynced_ >= fsync_every_) sync();
 }
 
 void GenerationLog::sync() {
-  if (fd_ >= 0 && ::fsync(fd_) != 0) fail_internal(path_, std::string("fsync failed: ") + std::strerror(errno));
+  if (fd_ >= 0 && ::fsync(fd_) != 0) fail(path_, "fsync failed: " + write_error_text(errno));
   unsynced_ = 0;
 }
 
@@ -178,10 +183,9 @@ void GenerationLog::finalize_sorted() {
             [](const GenerationRecord& a, const GenerationRecord& b) { return a.index < b.index; });
   std::string text;
   for (const auto& r : records_) text += r.to_json_line();
-  ::close(fd_);
+  if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   write_file_atomic(path_, text);
-  open_for_append();
 }
 
 void write_or_check_header(const std::string& path, const nlohmann::ordered_json& header) {
@@ -189,12 +193,7 @@ void write_or_check_header(const std::string& path, const nlohmann::ordered_json
     write_file_atomic(path, header.dump(2) + "\n");
     return;
   }
-  nlohmann::ordered_json existing;
-  try {
-    existing = nlohmann::ordered_json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("unreadable header: ") + e.what());
-  }
+  const nlohmann::ordered_json existing = read_ordered_json_file(path);
   if (existing == header) return;
   // Name the first differing key path, so the user sees what changed since the run began.
   std::string differing;
@@ -253,7 +252,7 @@ MergeSummary merge_shards(const std::string& dir) {
   std::vector<GenerationRecord> all;
   std::string problems;
   for (const auto& [index, header_path] : headers) {
-    auto header = nlohmann::ordered_json::parse(read_file(header_path));
+    auto header = read_ordered_json_file(header_path);
     const int64_t shard_samples = header.value("shard_samples", int64_t{-1});
     total = header.value("samples", int64_t{-1});
     header.erase("shard");

@@ -9,6 +9,7 @@
 
 #include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "../python_text.h"
 
 namespace dep {
@@ -19,12 +20,7 @@ namespace {
 // byte-level split, no normalizer, special tokens split out of the raw text first.
 BpeTokenizer tokenizer_from_vocab_merges(const std::string& dir) {
   const std::string vocab_path = dir + "/vocab.json", merges_path = dir + "/merges.txt";
-  nlohmann::json vocab;
-  try {
-    vocab = nlohmann::json::parse(read_file(vocab_path));
-  } catch (const nlohmann::json::exception& e) {
-    fail(vocab_path, std::string("not valid JSON: ") + e.what());
-  }
+  nlohmann::json vocab = read_json_file(vocab_path);
   nlohmann::json merges = nlohmann::json::array();
   std::istringstream in(read_file(merges_path));
   std::string line;

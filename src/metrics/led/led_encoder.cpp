@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/torch/tensor_io.h"
 
 namespace dep {
@@ -17,12 +18,7 @@ namespace dep {
 LedEncoderConfig LedEncoderConfig::load(const std::string& path) {
   std::ifstream in(path);
   if (!in) fail(path, "cannot open LED config");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("not valid JSON: ") + e.what());
-  }
+  const nlohmann::json j = read_json_file(path);
   LedEncoderConfig c;
   auto get = [&](const char* key) -> const nlohmann::json& {
     if (!j.contains(key)) fail(path + ": " + key, "missing");

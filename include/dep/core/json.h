@@ -1,0 +1,35 @@
+// The one way dep parses JSON text: configs, tokenizer.json, safetensors headers, DPL lines,
+// generation and eval JSONL, dep-tokenize input. Input is untrusted, so parsing rejects what would
+// later crash or silently mislead: nesting deeper than kMaxJsonDepth (recursive copies and dumps
+// overflow the stack at ~10^5 levels), duplicate object keys (which would silently keep the last
+// value) and numbers outside the range of a double (1e400, 5000-digit integers: JSON has no inf).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace dep {
+
+// Deeper than any file dep reads (tokenizer.json nests < 10 levels), far below a stack overflow.
+constexpr int kMaxJsonDepth = 256;
+
+// Parses `text`; any failure is a dep::Error (bad input) at `where` ("file", "file:line").
+nlohmann::json parse_json(std::string_view text, const std::string& where);
+nlohmann::ordered_json parse_ordered_json(std::string_view text, const std::string& where);
+
+// Reads and parses a whole file; errors name the file.
+nlohmann::json read_json_file(const std::string& path);
+nlohmann::ordered_json read_ordered_json_file(const std::string& path);
+
+// A value for an error message: its compact dump cut to `max_chars` ("..." marks the cut), so a
+// message never carries an unbounded value.
+std::string json_excerpt(const nlohmann::json& value, size_t max_chars = 80);
+std::string json_excerpt(const nlohmann::ordered_json& value, size_t max_chars = 80);
+
+// Text cut to `max_chars` for a message (a line of input, a token), "..." marking the cut.
+std::string text_excerpt(std::string_view text, size_t max_chars = 80);
+
+}  // namespace dep

@@ -1,0 +1,110 @@
+// Bounded, strict JSON parsing through nlohmann's parser callback: the callback sees every container
+// start, key and value as the parser reaches it, so a bad document is refused before anything
+// recursive (copy, dump, destruction of a deep tree) touches it.
+#include "dep/core/json.h"
+
+#include <cmath>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "dep/core/atomic_file.h"
+#include "dep/core/error.h"
+
+namespace dep {
+namespace {
+
+// Thrown from inside the callback (nlohmann lets it propagate) and turned into a dep::Error by the
+// caller, which knows `where`.
+struct Refusal {
+  std::string what;
+};
+
+template <typename Json>
+Json parse_strict(std::string_view text, const std::string& where) {
+  // Keys seen so far in each open object, innermost last.
+  std::vector<std::unordered_set<std::string>> open_objects;
+  int depth = 0;
+  typename Json::parser_callback_t check = [&](int, nlohmann::json::parse_event_t event, Json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start:
+        if (++depth > kMaxJsonDepth) {
+          throw Refusal{"nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
+        }
+        if (event == Event::object_start) open_objects.emplace_back();
+        break;
+      case Event::object_end:
+        open_objects.pop_back();
+        --depth;
+        break;
+      case Event::array_end:
+        --depth;
+        break;
+      case Event::key: {
+        const auto& key = parsed.template get_ref<const std::string&>();
+        if (!open_objects.empty() && !open_objects.back().insert(key).second) {
+          throw Refusal{"duplicate key \"" + text_excerpt(key, 60) + "\""};
+        }
+        break;
+      }
+      case Event::value:
+        if (parsed.is_number_float() && !std::isfinite(parsed.template get<double>())) {
+          throw Refusal{"number out of range (beyond a 64-bit float)"};
+        }
+        break;
+    }
+    return true;
+  };
+  try {
+    return Json::parse(text.begin(), text.end(), check);
+  } catch (const Refusal& r) {
+    fail(where, "malformed JSON: " + r.what);
+  } catch (const nlohmann::json::out_of_range& e) {
+    // 1e400, a 5000-digit integer: nlohmann's "number overflow" quotes the whole token.
+    fail(where, "malformed JSON: number out of range (beyond a 64-bit float): " + text_excerpt(e.what(), 120));
+  } catch (const nlohmann::json::exception& e) {
+    // nlohmann's message quotes the offending token; keep it short.
+    fail(where, "malformed JSON: " + text_excerpt(e.what(), 200));
+  }
+}
+
+template <typename Json>
+std::string excerpt(const Json& value, size_t max_chars) {
+  // Values reach this function only through parse_json, so their depth is bounded and the dump is
+  // safe; its length is not, hence the cut.
+  return text_excerpt(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), max_chars);
+}
+
+}  // namespace
+
+nlohmann::json parse_json(std::string_view text, const std::string& where) {
+  return parse_strict<nlohmann::json>(text, where);
+}
+
+nlohmann::ordered_json parse_ordered_json(std::string_view text, const std::string& where) {
+  return parse_strict<nlohmann::ordered_json>(text, where);
+}
+
+nlohmann::json read_json_file(const std::string& path) { return parse_json(read_file(path), path); }
+
+nlohmann::ordered_json read_ordered_json_file(const std::string& path) {
+  return parse_ordered_json(read_file(path), path);
+}
+
+std::string json_excerpt(const nlohmann::json& value, size_t max_chars) { return excerpt(value, max_chars); }
+
+std::string json_excerpt(const nlohmann::ordered_json& value, size_t max_chars) {
+  return excerpt(value, max_chars);
+}
+
+std::string text_excerpt(std::string_view text, size_t max_chars) {
+  if (text.size() <= max_chars) return std::string(text);
+  // Cut on a UTF-8 character boundary.
+  size_t cut = max_chars;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "...";
+}
+
+}  // namespace dep
