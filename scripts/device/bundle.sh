@@ -27,11 +27,12 @@ done
 
 rm -rf "$out.tmp"
 mkdir -p "$out.tmp/prefix"
-# Headers, shared libraries, CMake configs and .pc files; no docs, static archives, or the
-# 16/32-bit and POSIX PCRE2 variants dep does not use.
+# Headers, shared libraries, CMake configs and .pc files; no docs, static archives (but Catch2's
+# main, which its CMake targets file names), or the 16/32-bit and POSIX PCRE2 variants dep does not use.
 for p in "${packages[@]}"; do
   dpkg -L "$p" | while read -r f; do
     case "$f" in
+      */libCatch2WithMain.a) ;;
       /usr/share/doc/*|/usr/share/man/*|/usr/share/lintian/*|/usr/share/Catch2/*|*.a|*pcre2-16*|*pcre2-32*|*pcre2-posix*|*/pcre2-config) continue ;;
     esac
     if [ -L "$f" ] || [ -f "$f" ]; then
