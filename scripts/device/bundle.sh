@@ -74,6 +74,9 @@ set(CMAKE_PREFIX_PATH "${_dep_bundle}/prefix" CACHE STRING "dep device bundle")
 set(CMAKE_LIBRARY_ARCHITECTURE x86_64-linux-gnu CACHE STRING "")
 set(PKG_CONFIG_EXECUTABLE "${_dep_bundle}/pkg-config" CACHE FILEPATH "dep device bundle's pkg-config")
 set(DEP_DEVICE_BUNDLE "${_dep_bundle}" CACHE PATH "dep device bundle")
+# A pip-installed CMake 4 rejects package files that ask for policies older than 3.5 (the Debian
+# ones name ranges such as 2.8.3...3.22, which it accepts; this covers any that do not).
+set(CMAKE_POLICY_VERSION_MINIMUM 3.5 CACHE STRING "")
 CMAKE
 
 if [ -d "$fixtures" ]; then
