@@ -17,7 +17,7 @@
 int main(int argc, char** argv) {
   return dep::run_main([&] {
     CLI::App app{"encoder_bench: XLM-R dense-embedding throughput"};
-    std::string model_dir, inputs, dtype = "fp32", mode = "bucketed", save_dense;
+    std::string model_dir, inputs, dtype = "fp32", mode = "bucketed", save_dense, device = "cpu";
     int threads = 2, runs = 3;
     int64_t batch = 8, batch_tokens = 4096;
     app.add_option("--model", model_dir, "XLM-RoBERTa model directory")->required();
@@ -30,12 +30,14 @@ int main(int argc, char** argv) {
     app.add_option("--batch-tokens", batch_tokens, "bucketed: padded tokens per batch (at most)")->capture_default_str();
     app.add_option("--threads", threads, "CPU threads")->capture_default_str();
     app.add_option("--runs", runs, "timed passes (median reported) after one warm-up")->capture_default_str();
+    app.add_option("--device", device, "cpu, cuda or cuda:N")->capture_default_str();
     app.add_option("--save-dense", save_dense, "write the dense embeddings here (agreement check)");
     app.parse(argc, argv);
 
     dep::set_torch_threads(threads);
     dep::XlmrLoadOptions load;
     load.dtype = dep::parse_compute_dtype(dtype, "--dtype");
+    load.device = dep::parse_device(device, "--device");
     const auto encoder = dep::XlmrEncoder::load(model_dir, load);
     const auto tensors = dep::load_safetensors(inputs);
     const torch::Tensor ids = tensors.at("input_ids").to(torch::kLong), mask = tensors.at("attention_mask");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dep/core/error.h"
+#include "dep/torch/transfer.h"
 
 namespace dep {
 
@@ -22,7 +23,7 @@ std::map<std::string, torch::Tensor> DepBatch::conditioning() const {
 
 DepBatch DepBatch::to(torch::Device device) const {
   DepBatch out;
-  auto move = [&](const torch::Tensor& t) { return t.defined() ? t.to(device) : t; };
+  auto move = [&](const torch::Tensor& t) { return to_device(t, device); };  // pinned, non-blocking to a GPU
   out.input_ids = move(input_ids);
   out.attention_mask = move(attention_mask);
   out.labels = move(labels);

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "dep/core/error.h"
+#include "dep/torch/transfer.h"
 
 namespace dep {
 
@@ -48,7 +49,7 @@ void KvCache::copy_rows_from(const KvCache& source, const std::vector<int64_t>& 
   int64_t len = 0;
   for (int64_t i = 0; i < n; ++i) len = std::max(len, source.lengths_.at(i));
   if (len > capacity_) fail("KvCache", "a prompt of " + std::to_string(len) + " slots exceeds the capacity " + std::to_string(capacity_));
-  auto index = torch::tensor(targets, torch::TensorOptions().dtype(torch::kLong)).to(device_);
+  auto index = int64_tensor_on(targets, device_);
   for (int64_t l = 0; l < num_layers(); ++l) {
     keys_[l].narrow(2, 0, len).index_copy_(0, index, source.keys_[l].narrow(0, 0, n).narrow(2, 0, len));
     values_[l].narrow(2, 0, len).index_copy_(0, index, source.values_[l].narrow(0, 0, n).narrow(2, 0, len));
@@ -99,13 +100,15 @@ KvCacheStep KvCache::begin_step(int64_t batch, int64_t new_tokens, const torch::
   step.uniform_offset = std::all_of(step.offsets.begin(), step.offsets.end(),
                                     [&](int64_t o) { return o == step.offsets[0]; });
 
-  // Real-token counts per row (one host sync when there is a mask).
+  // Real-token counts per row, counted where the mask lies: a host sync only for a mask already on
+  // the GPU (a CPU mask is then copied without one).
   std::vector<int64_t> real(batch, new_tokens);
   bool new_pads = false;
   torch::Tensor mask_bool;
   if (attention_mask.defined()) {
-    mask_bool = attention_mask.to(device_).to(torch::kBool);
-    auto counts = mask_bool.sum(1).to(torch::kCPU, torch::kLong).contiguous();
+    const torch::Tensor mask_here = attention_mask.to(torch::kBool);
+    auto counts = mask_here.sum(1).to(torch::kCPU, torch::kLong).contiguous();
+    mask_bool = to_device(mask_here, device_);
     const int64_t* c = counts.data_ptr<int64_t>();
     for (int64_t b = 0; b < batch; ++b) {
       real[b] = c[b];
@@ -141,12 +144,12 @@ KvCacheStep KvCache::begin_step(int64_t batch, int64_t new_tokens, const torch::
   if (!any_pads && (fresh || single)) {
     step.is_causal = !single;  // one token per row sees every cached key
   } else {
-    auto base = torch::tensor(step.offsets, torch::TensorOptions().dtype(torch::kLong)).to(device_);
+    auto base = int64_tensor_on(step.offsets, device_);
     auto slots = base.view({batch, 1}) + torch::arange(new_tokens, base.options()).view({1, new_tokens});
     step.allowed = build_attention_mask(valid_.narrow(0, 0, batch).narrow(1, 0, key_length), slots);
   }
   if (!step.uniform_offset) {
-    step.offsets_tensor = torch::tensor(step.offsets, torch::TensorOptions().dtype(torch::kLong)).to(device_);
+    step.offsets_tensor = int64_tensor_on(step.offsets, device_);
   }
   return step;
 }
@@ -175,11 +178,11 @@ std::pair<torch::Tensor, torch::Tensor> KvCache::append(int64_t layer, const KvC
 torch::Tensor KvCache::default_positions(int64_t batch, const torch::Tensor& attention_mask, int64_t new_tokens) const {
   // Called before begin_step: positions_ still counts the earlier tokens.
   std::vector<int64_t> start(positions_.begin(), positions_.begin() + batch);
-  auto base = torch::tensor(start, torch::TensorOptions().dtype(torch::kLong)).to(device_).view({batch, 1});
+  auto base = int64_tensor_on(start, device_).view({batch, 1});
   if (!attention_mask.defined()) {
     return base + torch::arange(new_tokens, base.options()).view({1, new_tokens});
   }
-  auto mask = attention_mask.to(device_).to(torch::kLong);
+  auto mask = to_device(attention_mask, device_).to(torch::kLong);
   auto pos = base + mask.cumsum(1) - 1;
   return pos.masked_fill(mask == 0, 1);
 }

@@ -6,6 +6,7 @@
 
 #include "dep/core/error.h"
 #include "dep/torch/tensor_io.h"
+#include "dep/torch/transfer.h"
 #include "kernels/linear.h"
 #include "qwen2_layer.h"
 
@@ -61,7 +62,7 @@ torch::Tensor Qwen2Model::embed_tokens(const torch::Tensor& ids) const {
   if (ids.scalar_type() != torch::kLong && ids.scalar_type() != torch::kInt) {
     fail("input_ids", std::string("must be an integer tensor, got ") + c10::toString(ids.scalar_type()));
   }
-  return torch::embedding(embed_, ids.to(device_));
+  return torch::embedding(embed_, to_device(ids, device_));
 }
 
 KvCache Qwen2Model::make_cache(int64_t rows, int64_t capacity) const {
@@ -89,7 +90,7 @@ torch::Tensor positions_from_mask(const torch::Tensor& mask, int64_t batch, int6
   if (!mask.defined()) {
     return torch::arange(length, torch::TensorOptions().dtype(torch::kLong).device(device)).unsqueeze(0).expand({batch, length});
   }
-  auto m = mask.to(device).to(torch::kLong);
+  auto m = to_device(mask, device).to(torch::kLong);
   return (m.cumsum(1) - 1).masked_fill(m == 0, 1);
 }
 
@@ -128,14 +129,14 @@ torch::Tensor Qwen2Model::hidden_states(const torch::Tensor& inputs_embeds, cons
     const bool padded = attention_mask.defined() && !attention_mask.to(torch::kBool).all().item<bool>();
     if (padded) {
       auto slots = torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(device_)).unsqueeze(0).expand({B, T});
-      in.allowed = build_attention_mask(attention_mask.to(device_).to(torch::kBool), slots);
+      in.allowed = build_attention_mask(to_device(attention_mask, device_).to(torch::kBool), slots);
     } else {
       in.is_causal = true;
     }
   }
-  std::tie(in.cos, in.sin) = detail::rotary_cos_sin(inv_freq_, positions.to(device_), dtype_);
+  std::tie(in.cos, in.sin) = detail::rotary_cos_sin(inv_freq_, to_device(positions, device_), dtype_);
 
-  torch::Tensor x = inputs_embeds.to(device_, dtype_);
+  torch::Tensor x = to_device(inputs_embeds, device_).to(dtype_);
   const bool checkpoint = gradient_checkpointing && cache == nullptr && torch::GradMode::is_enabled() && x.requires_grad();
   for (int64_t l = 0; l < static_cast<int64_t>(layers_.size()); ++l) {
     x = checkpoint ? detail::checkpointed_decoder_layer(layers_[l], config_, l, x, in)

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "dep/core/error.h"
+#include "dep/torch/transfer.h"
 
 namespace dep {
 
@@ -35,7 +36,9 @@ torch::Tensor XlmrEncoder::layer(const XlmrLayerWeights& w, const torch::Tensor&
   const int64_t heads = config_.num_attention_heads, head_dim = H / heads;
   const torch::Tensor qkv = torch::linear(x, w.qkv_weight, w.qkv_bias).view({B, T, 3, heads, head_dim}).permute({2, 0, 3, 1, 4});
   // Scaled dot-product attention with the default 1/sqrt(head_dim) scale; masked keys get zero weight.
-  const torch::Tensor context = at::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], keep);
+  c10::optional<torch::Tensor> mask;
+  if (keep.defined()) mask = keep;
+  const torch::Tensor context = at::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask);
   const torch::Tensor merged = context.transpose(1, 2).reshape({B, T, H});
   const torch::Tensor a = torch::layer_norm(torch::linear(merged, w.attn_out_weight, w.attn_out_bias) + x, {H},
                                             w.attn_norm_weight, w.attn_norm_bias, config_.layer_norm_eps);
@@ -53,17 +56,27 @@ XlmrOutput XlmrEncoder::forward(const torch::Tensor& input_ids, const torch::Ten
                              std::to_string(max_tokens()) + " positions");
   }
   torch::NoGradGuard no_grad;  // plain (not inference) tensors: callers may feed them to autograd
-  const torch::Tensor ids = input_ids.to(options_.device, torch::kLong);
-  if (ids.numel() > 0) {
-    const int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
+  // The range check runs where the ids lie (for the usual CPU batch, no GPU round trip); then one
+  // pinned, non-blocking copy each for ids and mask.
+  if (input_ids.numel() > 0) {
+    const auto range = torch::stack({input_ids.min(), input_ids.max()}).to(torch::kCPU, torch::kLong);
+    const int64_t lo = range[0].item<int64_t>(), hi = range[1].item<int64_t>();
     if (lo < 0 || hi >= config_.vocab_size) {
       fail("xlmr forward", "token id " + std::to_string(lo < 0 ? lo : hi) + " is outside the vocabulary of " +
                                std::to_string(config_.vocab_size));
     }
   }
-  const torch::Tensor real = attention_mask.to(options_.device).ne(0);
-  // [B, 1, 1, T]: every query may attend to every real key (padding-only mask).
-  const torch::Tensor keep = real.view({real.size(0), 1, 1, real.size(1)});
+  const torch::Tensor ids = to_device(input_ids.to(torch::kLong), options_.device);
+  // [B, 1, 1, T]: every query may attend to every real key (padding-only mask). On a GPU a batch
+  // without padding passes no mask, so SDPA may take the flash kernel (it takes no mask); the
+  // padding test runs on a CPU mask only, so it costs no sync. The CPU path always passes the mask.
+  torch::Tensor keep;
+  const bool unpadded_on_gpu = options_.device.is_cuda() && attention_mask.device().is_cpu() &&
+                               attention_mask.ne(0).all().item<bool>();
+  if (!unpadded_on_gpu) {
+    const torch::Tensor real = to_device(attention_mask, options_.device).ne(0);
+    keep = real.view({real.size(0), 1, 1, real.size(1)});
+  }
   torch::Tensor x = embed(ids);
   for (const auto& w : weights_.layers) x = layer(w, x, keep);
   return XlmrOutput{x, xlmr_dense_embedding(x)};
