@@ -18,6 +18,7 @@
 #include "dep/adapter/dep_batch.h"
 #include "dep/adapter/personalization_model.h"
 #include "dep/core/error.h"
+#include "dep/data/dep_tokens.h"
 #include "dep/decoder/qwen2.h"
 #include "dep/torch/tensor_io.h"
 #include "dep/train/train_config.h"
@@ -110,6 +111,12 @@ int main(int argc, char** argv) {
         model_dir, dep::parse_compute_dtype(dtype, "--dtype"), dep::parse_device(device, "--device")));
     const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
     auto model = dep::build_dep_model(config, llm);  // fp32 adapter, Xavier init, as dep-train
+    // No tokenizer here: the placeholders are the ids bench_sample puts in the prompt.
+    const int64_t first_special = llm->config().vocab_size - 2 * slots - 2;
+    for (int64_t i = 0; i < slots; ++i) {
+      model.set_placeholder_id(dep::his_placeholder(i), first_special + i);
+      model.set_placeholder_id(dep::diff_placeholder(i), first_special + slots + i);
+    }
     if (attention == "eager") llm->attention = dep::AttentionBackend::kEager;
     if (attention == "sdpa") llm->attention = dep::AttentionBackend::kSdpa;
 
