@@ -57,6 +57,25 @@ endif()
     endif()
   endforeach()
 
+# dep's own at::parallel_for kernels (src/decoder/kernels) are compiled with OpenMP, else the
+# pragma inside at::parallel_for is ignored and they run on one thread. They must use the OpenMP
+# runtime libtorch_cpu.so loads (the wheel bundles its libgomp.so.1): two runtimes would keep two
+# thread pools spinning against each other. The binaries' RPATH puts the wheel's copy first.
+find_package(OpenMP COMPONENTS CXX)
+set(DEP_OPENMP_RUNTIME "")
+if(OpenMP_CXX_FOUND)
+  find_library(DEP_TORCH_OPENMP_RUNTIME NAMES libgomp.so.1 libiomp5.so libomp.so PATHS "${_dep_site}/torch/lib"
+               NO_DEFAULT_PATH)
+  if(DEP_TORCH_OPENMP_RUNTIME)
+    set(DEP_OPENMP_RUNTIME "${DEP_TORCH_OPENMP_RUNTIME}")
+  else()
+    set(DEP_OPENMP_RUNTIME ${OpenMP_CXX_LIBRARIES})
+  endif()
+  message(STATUS "dep: OpenMP kernels (${OpenMP_CXX_FLAGS}) linked to ${DEP_OPENMP_RUNTIME}")
+else()
+  message(WARNING "dep: no OpenMP compiler support; dep's own kernels will run on one thread")
+endif()
+
 if(DEP_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
   include(Catch)

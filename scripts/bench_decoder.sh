@@ -94,7 +94,16 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 bw = json.load(open(sys.argv[2]))["copy_gb_s"]
 cfg = json.load(open(sys.argv[3] + "/config.json"))
+# Batch-1 decode reads every weight of the layers and the lm head once per token (bf16): the
+# memory-bandwidth floor is the copy bandwidth over those bytes.
+H, I, L, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"], cfg["vocab_size"]
+nH, nKV = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+D = cfg.get("head_dim") or H // nH
+per_layer = (nH + 2 * nKV) * D * (H + 1) + nH * D * H + 3 * I * H + 2 * H
+weight_gb = 2 * (L * per_layer + V * H + H) / 1e9
+floor = bw / weight_gb
 print(f"\nmodel {sys.argv[3]} ({cfg['num_hidden_layers']} layers), bf16, memory bandwidth (numpy copy) {bw} GB/s")
+print(f"weights read per decode token {weight_gb:.3f} GB: batch-1 decode floor {floor:.2f} tok/s")
 print("| batch | metric | dep tok/s | HF eager tok/s | ratio |")
 print("|---|---|---|---|---|")
 for batch in sorted({r["batch"] for r in rows}):
@@ -102,4 +111,6 @@ for batch in sorted({r["batch"] for r in rows}):
         d = statistics.median(r[metric] for r in rows if r["impl"] == "dep" and r["batch"] == batch)
         h = statistics.median(r[metric] for r in rows if r["impl"] == "hf" and r["batch"] == batch)
         print(f"| {batch} | {metric[:-6]} | {d:.2f} | {h:.2f} | {d / h:.2f}x |")
+        if batch == 1 and metric == "decode_tok_s":
+            print(f"| 1 | decode vs floor | {d:.2f} | floor {floor:.2f} | {100 * d / floor:.0f}% (HF {100 * h / floor:.0f}%) |")
 PY

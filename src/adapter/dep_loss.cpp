@@ -22,8 +22,67 @@ NextTokenTargets next_token_targets(const torch::Tensor& labels) {
   auto where = used.nonzero();  // [N,2] (b, t), row-major order
   out.rows = where.select(1, 0) * length + where.select(1, 1);
   out.targets = shifted.masked_select(used);
-  (void)batch;
+  // The runs, read on the host (the nonzero above already waited for the labels).
+  const auto host = used.to(torch::kCPU).contiguous();
+  const bool* u = host.data_ptr<bool>();
+  const int64_t shifted_length = length - 1;
+  for (int64_t b = 0; b < batch; ++b) {
+    const bool* row = u + b * shifted_length;
+    int64_t first = 0;
+    while (first < shifted_length && !row[first]) ++first;
+    if (first == shifted_length) continue;  // nothing labelled in this sample
+    int64_t end = first;
+    while (end < shifted_length && row[end]) ++end;
+    for (int64_t t = end; t < shifted_length; ++t) {
+      if (row[t]) {  // a second run: fall back to the row indices
+        out.spans.clear();
+        return out;
+      }
+    }
+    out.spans.push_back({b, first, end - first});
+  }
   return out;
+}
+
+namespace {
+
+// Concatenated row slices of hidden [B,T,H]; backward writes each slice's gradient into one
+// zero-filled [B,T,H] tensor (what index_select's scatter-add computes when rows are distinct).
+struct SpanRows : public torch::autograd::Function<SpanRows> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& hidden,
+                               const std::vector<int64_t>& flat_spans) {
+    ctx->saved_data["spans"] = flat_spans;
+    ctx->saved_data["sizes"] = hidden.sizes().vec();
+    std::vector<torch::Tensor> pieces;
+    for (size_t i = 0; i < flat_spans.size(); i += 3) {
+      pieces.push_back(hidden.select(0, flat_spans[i]).narrow(0, flat_spans[i + 1], flat_spans[i + 2]));
+    }
+    return torch::cat(pieces, 0);  // a new tensor even for one piece (never a view of the input)
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    const auto spans = ctx->saved_data["spans"].toIntVector();
+    const auto sizes = ctx->saved_data["sizes"].toIntVector();
+    const auto& grad = grad_outputs[0];
+    auto grad_hidden = torch::zeros(sizes, grad.options());
+    int64_t offset = 0;
+    for (size_t i = 0; i < spans.size(); i += 3) {
+      grad_hidden.select(0, spans[i]).narrow(0, spans[i + 1], spans[i + 2]).copy_(grad.narrow(0, offset, spans[i + 2]));
+      offset += spans[i + 2];
+    }
+    return {grad_hidden, torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor label_rows(const torch::Tensor& hidden, const NextTokenTargets& targets) {
+  if (hidden.dim() != 3) fail_internal("label_rows", "hidden must be [B,T,H]");
+  if (targets.spans.empty()) return hidden.reshape({-1, hidden.size(-1)}).index_select(0, targets.rows);
+  std::vector<int64_t> flat;
+  for (const auto& s : targets.spans) flat.insert(flat.end(), {s.sample, s.first, s.count});
+  return SpanRows::apply(hidden, flat);
 }
 
 torch::Tensor cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& targets) {

@@ -81,8 +81,8 @@ DepLossTerms PersonalizationModel::loss(const DepBatch& batch, double gen_denomi
   if (terms.gen_tokens > 0) {
     torch::Tensor hidden = llm_->hidden_states(embeds, batch.attention_mask);
     // Only rows that predict a label go through the lm head: at 7B a full [T,V] fp32 logit
-    // block of a 5k-token row is 3 GB.
-    auto rows = hidden.reshape({-1, hidden.size(-1)}).index_select(0, targets.rows);
+    // block of a 5k-token row is 3 GB. They are taken as slices (label_rows).
+    auto rows = label_rows(hidden, targets);
     terms.gen_sum = cross_entropy_sum(llm_->lm_head(rows), targets.targets);
   } else {
     terms.gen_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(embeds.device()));

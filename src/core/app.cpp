@@ -5,7 +5,10 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <string>
@@ -14,6 +17,40 @@
 #include "dep/core/interrupt.h"
 
 namespace dep {
+
+namespace {
+
+// OMP_WAIT_POLICY=PASSIVE unless the user set it: OpenMP threads that finish a parallel region
+// sleep instead of spinning, which on a machine with other work (or with dep's own threads: the
+// sampler, the noise prefetch) costs far less than it saves (docs/PERFORMANCE.md, "CPU speed").
+// libgomp reads the variable once, in its own constructor, before main; and libc's start-up
+// resets the environment after any earlier setenv. So the program re-executes itself with the
+// variable added, from .preinit_array, which the dynamic loader runs before every library's
+// constructor (nothing has run yet; only the system call is used). Costs one exec at start-up; when
+// it fails the run goes on under OpenMP's default. The device is not known this early: GPU runs
+// get the same default (their host threads barely use OpenMP).
+void default_openmp_wait_policy(int, char** argv, char** envp) {
+  static const char kSetting[] = "OMP_WAIT_POLICY=PASSIVE";
+  static const char kName[] = "OMP_WAIT_POLICY=";
+  if (argv == nullptr || envp == nullptr) return;
+  size_t count = 0;
+  for (; envp[count] != nullptr; ++count) {
+    if (std::strncmp(envp[count], kName, sizeof(kName) - 1) == 0) return;  // the user's choice stands
+  }
+  if (count > 4096) return;
+  char* extended[4098];
+  for (size_t i = 0; i < count; ++i) extended[i] = envp[i];
+  extended[count] = const_cast<char*>(kSetting);
+  extended[count + 1] = nullptr;
+  execve("/proc/self/exe", argv, extended);  // returns only on failure
+}
+
+#if defined(__linux__) && defined(__ELF__)
+__attribute__((section(".preinit_array"), used)) void (*dep_preinit_openmp)(int, char**, char**) =
+    &default_openmp_wait_policy;
+#endif
+
+}  // namespace
 
 void log_to_stderr() {
   static const bool done = [] {

@@ -118,9 +118,36 @@ torch::Tensor prefill_request(const CausalLM& model, const GenerationRequest& re
   return model.forward(embeds, {}, {}, &cache, last_only);
 }
 
+torch::Tensor prefill_requests(const CausalLM& model, const std::vector<const GenerationRequest*>& requests,
+                               KvCache& cache) {
+  const int64_t k = static_cast<int64_t>(requests.size());
+  if (k == 0) fail_internal("prefill_requests", "no requests");
+  int64_t longest = 0;
+  for (const auto* r : requests) longest = std::max<int64_t>(longest, static_cast<int64_t>(r->prompt_ids.size()));
+  const int64_t H = model.hidden_size();
+  // Right padding with zero embeddings: under the causal mask a prompt's real tokens never see the
+  // padding after them, so no attention mask and no position ids are needed, and each prompt's
+  // rows go through exactly the kernels (causal attention, positions 0..T-1) they would alone.
+  auto embeds = torch::zeros({k, longest, H}, torch::TensorOptions().dtype(model.dtype()).device(model.device()));
+  std::vector<int64_t> last_rows(k);
+  for (int64_t i = 0; i < k; ++i) {
+    const auto& r = *requests[i];
+    const int64_t prompt = static_cast<int64_t>(r.prompt_ids.size());
+    auto ids = torch::from_blob(const_cast<int64_t*>(r.prompt_ids.data()), {1, prompt}, torch::kLong).clone();
+    auto row = model.embed_tokens(ids);
+    if (!r.placeholder_ids.empty()) row = inject_soft_prompt(row, ids, r.placeholder_ids, r.soft_vectors);
+    embeds[i].narrow(0, 0, prompt).copy_(row[0]);
+    last_rows[i] = i * longest + prompt - 1;
+  }
+  auto hidden = model.hidden_states(embeds, {}, {}, &cache).reshape({k * longest, H});
+  auto index = torch::tensor(last_rows, torch::kLong).to(model.device());
+  return model.lm_head(hidden.index_select(0, index));
+}
+
 GenerationEngine::GenerationEngine(const CausalLM& model, EngineOptions options)
     : model_(model), options_(std::move(options)) {
   if (options_.max_batch <= 0) fail("max_batch", "must be positive");
+  if (options_.prefill_tokens <= 0) fail("prefill_tokens", "must be positive");
 }
 
 std::vector<GenerationResult> GenerationEngine::generate(const std::vector<GenerationRequest>& requests,
@@ -137,11 +164,21 @@ std::vector<GenerationResult> GenerationEngine::generate(const std::vector<Gener
   }
   torch::NoGradGuard no_grad;
   const int64_t rows = std::min<int64_t>(options_.max_batch, static_cast<int64_t>(n));
+  // Both caches are allocated once here; the decode loop only writes into them.
   KvCache cache = model_.make_cache(rows, capacity);
-  KvCache prefill_cache = model_.make_cache(1, longest_prompt);
+  // A prefill forward holds at most prefill_tokens padded tokens (always at least one prompt).
+  const int64_t prefill_rows = std::clamp<int64_t>(options_.prefill_tokens / longest_prompt, 1, rows);
+  KvCache prefill_cache = model_.make_cache(prefill_rows, longest_prompt);
   std::vector<Slot> slots(rows);
   auto step_ids = torch::empty({rows, 1}, torch::kLong);  // reused every decode step
-  int64_t width = 0;                                      // active rows are 0..width-1
+  // On CUDA the step's ids travel from pinned memory without blocking the host.
+  const bool on_device = model_.device().is_cuda();
+  torch::Tensor device_ids;
+  if (on_device) {
+    step_ids = step_ids.pin_memory();
+    device_ids = torch::empty({rows, 1}, torch::TensorOptions().dtype(torch::kLong).device(model_.device()));
+  }
+  int64_t width = 0;  // active rows are 0..width-1
   size_t next_request = 0;
 
   auto stop_ids_of = [&](const GenerationRequest& r) -> const std::vector<int64_t>& {
@@ -181,32 +218,73 @@ std::vector<GenerationResult> GenerationEngine::generate(const std::vector<Gener
     sampler_rows.clear();
     for (int64_t b = 0; b < width; ++b) sampler_rows.push_back(sampler_row(slots[b]));
   };
-  // Prefills waiting requests into `row` until one is still running after its first token.
-  auto admit = [&](int64_t row) {
-    while (next_request < n) {
-      const size_t index = next_request++;
-      const auto& r = requests[index];
-      Slot& s = slots[row];
-      s = Slot{};
-      s.request = index;
-      const int64_t prompt = static_cast<int64_t>(r.prompt_ids.size());
-      s.history = torch::empty({prompt + r.max_new_tokens}, torch::kLong);
-      std::copy(r.prompt_ids.begin(), r.prompt_ids.end(), s.history.data_ptr<int64_t>());
-      s.history_length = prompt;
-      s.generator = at::detail::createCPUGenerator(r.sampling.seed);
-
+  // Fills the free rows (ascending) with waiting requests, several prompts per prefill forward; a
+  // request that finishes on its first token gives its row back. Returns the rows still free.
+  std::vector<const GenerationRequest*> group;
+  std::vector<int64_t> group_rows, group_lengths;
+  auto refill = [&](std::vector<int64_t> free) {
+    std::sort(free.begin(), free.end());
+    while (!free.empty() && next_request < n) {
+      group.clear();
+      group_rows.clear();
+      group_lengths.clear();
+      int64_t padded = 0;
+      while (next_request < n && static_cast<int64_t>(group.size()) < std::min<int64_t>(prefill_rows, free.size())) {
+        const auto& r = requests[next_request];
+        const int64_t prompt = static_cast<int64_t>(r.prompt_ids.size());
+        const int64_t width_if_added = std::max(padded, prompt);
+        if (!group.empty() && width_if_added * static_cast<int64_t>(group.size() + 1) > options_.prefill_tokens) break;
+        padded = width_if_added;
+        const int64_t row = free[group.size()];
+        Slot& s = slots[row];
+        s = Slot{};
+        s.request = next_request++;
+        s.history = torch::empty({prompt + r.max_new_tokens}, torch::kLong);
+        std::copy(r.prompt_ids.begin(), r.prompt_ids.end(), s.history.data_ptr<int64_t>());
+        s.history_length = prompt;
+        s.generator = at::detail::createCPUGenerator(r.sampling.seed);
+        group.push_back(&r);
+        group_rows.push_back(row);
+        group_lengths.push_back(prompt);
+      }
       prefill_cache.clear();
-      auto logits = prefill_request(model_, r, prefill_cache, /*last_only=*/true);
-      cache.copy_rows_from(prefill_cache, {row});
-      sampler_rows.assign(1, sampler_row(s));
-      sampler.choose(logits.select(1, 0), sampler_rows, chosen);
-      if (!accept(s, chosen[0])) return true;
+      auto logits = prefill_requests(model_, group, prefill_cache);
+      cache.copy_rows_from(prefill_cache, group_rows, group_lengths);
+      sampler_rows.clear();
+      for (int64_t row : group_rows) sampler_rows.push_back(sampler_row(slots[row]));
+      sampler.choose(logits, sampler_rows, chosen);
+      std::vector<int64_t> still_free(free.begin() + static_cast<int64_t>(group.size()), free.end());
+      for (size_t i = 0; i < group.size(); ++i) {
+        if (accept(slots[group_rows[i]], chosen[i])) {
+          cache.clear_row(group_rows[i]);
+          still_free.push_back(group_rows[i]);
+        }
+      }
+      std::sort(still_free.begin(), still_free.end());
+      free = std::move(still_free);
     }
-    return false;
+    return free;
+  };
+  // Rows left free once no request waits: highest first, so compaction only ever moves rows that
+  // are still running.
+  auto compact = [&](const std::vector<int64_t>& free) {
+    for (auto it = free.rbegin(); it != free.rend(); ++it) {
+      const int64_t row = *it;
+      const int64_t last = width - 1;
+      if (row != last) {
+        cache.move_row(last, row);
+        slots[row] = std::move(slots[last]);
+        cache.clear_row(last);
+      }
+      --width;
+    }
   };
 
-  while (width < rows && next_request < n) {
-    if (admit(width)) ++width;
+  {
+    std::vector<int64_t> all(rows);
+    for (int64_t b = 0; b < rows; ++b) all[b] = b;
+    width = rows;
+    compact(refill(all));
   }
   while (width > 0) {
     auto* ids = step_ids.data_ptr<int64_t>();
@@ -216,7 +294,11 @@ std::vector<GenerationResult> GenerationEngine::generate(const std::vector<Gener
       const auto& p = requests[slots[b].request].sampling;
       all_plain_greedy = all_plain_greedy && !p.do_sample && p.repetition_penalty == 1.0;
     }
-    auto logits = model_.forward_ids(step_ids.narrow(0, 0, width), {}, {}, &cache, /*last_only=*/true).select(1, 0);
+    torch::Tensor input = step_ids.narrow(0, 0, width);
+    if (on_device) input = device_ids.narrow(0, 0, width).copy_(input, /*non_blocking=*/true);
+    auto logits = model_.forward_ids(input, {}, {}, &cache, /*last_only=*/true).select(1, 0);
+    // The step's one host synchronisation: the batch's tokens come back together (for the stop
+    // check and the callback).
     finished.clear();
     if (all_plain_greedy) {
       auto next = logits.to(torch::kFloat32).argmax(-1).to(torch::kCPU);
@@ -231,18 +313,9 @@ std::vector<GenerationResult> GenerationEngine::generate(const std::vector<Gener
         if (accept(slots[b], chosen[b])) finished.push_back(b);
       }
     }
-    // Highest rows first, so compaction only ever moves rows that are still running.
-    for (auto it = finished.rbegin(); it != finished.rend(); ++it) {
-      const int64_t row = *it;
-      cache.clear_row(row);
-      if (admit(row)) continue;
-      const int64_t last = width - 1;
-      if (row != last) {
-        cache.move_row(last, row);
-        slots[row] = std::move(slots[last]);
-        cache.clear_row(last);
-      }
-      --width;
+    if (!finished.empty()) {
+      for (int64_t row : finished) cache.clear_row(row);
+      compact(refill(finished));
     }
     // The next step's rows are known: their multinomial noise is drawn while the model runs.
     if (width > 0) {

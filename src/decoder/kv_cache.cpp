@@ -43,11 +43,14 @@ void KvCache::clear_row(int64_t row) {
   valid_[row].zero_();
 }
 
-void KvCache::copy_rows_from(const KvCache& source, const std::vector<int64_t>& targets) {
+void KvCache::copy_rows_from(const KvCache& source, const std::vector<int64_t>& targets,
+                             const std::vector<int64_t>& lengths) {
   if (source.num_layers() != num_layers()) fail_internal("KvCache", "layer count differs");
   const int64_t n = static_cast<int64_t>(targets.size());
+  if (!lengths.empty() && static_cast<int64_t>(lengths.size()) != n) fail_internal("KvCache", "one length per row");
+  auto kept = [&](int64_t i) { return lengths.empty() ? source.lengths_.at(i) : std::min(lengths[i], source.lengths_.at(i)); };
   int64_t len = 0;
-  for (int64_t i = 0; i < n; ++i) len = std::max(len, source.lengths_.at(i));
+  for (int64_t i = 0; i < n; ++i) len = std::max(len, kept(i));
   if (len > capacity_) fail("KvCache", "a prompt of " + std::to_string(len) + " slots exceeds the capacity " + std::to_string(capacity_));
   auto index = int64_tensor_on(targets, device_);
   for (int64_t l = 0; l < num_layers(); ++l) {
@@ -57,11 +60,21 @@ void KvCache::copy_rows_from(const KvCache& source, const std::vector<int64_t>& 
   for (int64_t i = 0; i < n; ++i) {
     const int64_t t = targets[i];
     valid_[t].zero_();
-    lengths_.at(t) = source.lengths_[i];
-    positions_[t] = source.positions_[i];
-    has_pads_[t] = source.has_pads_[i];
+    lengths_.at(t) = kept(i);
+    if (lengths.empty()) {
+      positions_[t] = source.positions_[i];
+      has_pads_[t] = source.has_pads_[i];
+    } else {
+      if (source.has_pads_[i]) fail_internal("KvCache", "a truncated row must have no pads");
+      positions_[t] = kept(i);
+      has_pads_[t] = false;
+    }
   }
   valid_.narrow(1, 0, len).index_copy_(0, index, source.valid_.narrow(0, 0, n).narrow(1, 0, len));
+  // Slots past a truncated row's length hold padding: not valid.
+  for (int64_t i = 0; i < n; ++i) {
+    if (kept(i) < len) valid_[targets[i]].narrow(0, kept(i), len - kept(i)).zero_();
+  }
 }
 
 void KvCache::move_row(int64_t from, int64_t to) {

@@ -266,6 +266,37 @@ TEST_CASE("next-token targets shift labels by one like HF", "[adapter]") {
   CHECK(torch::equal(t.targets, torch::tensor({5, 6, 7, 8}, torch::kLong)));
 }
 
+TEST_CASE("label rows as slices equal index_select, values and gradients", "[adapter]") {
+  // Sample 0 labels a suffix, sample 1 a middle run, sample 2 nothing; then a sample with two runs.
+  auto labels = torch::full({3, 6}, -100, torch::kLong);
+  labels[0].narrow(0, 3, 3).fill_(4);
+  labels[1].narrow(0, 1, 3).fill_(5);
+  auto t = dep::next_token_targets(labels);
+  REQUIRE(t.spans.size() == 2);
+  CHECK(t.spans[0].sample == 0);
+  CHECK(t.spans[0].first == 2);
+  CHECK(t.spans[0].count == 3);
+  CHECK(t.spans[1].sample == 1);
+  CHECK(t.spans[1].first == 0);
+  CHECK(t.spans[1].count == 3);
+  auto split = labels.clone();
+  split[2][1] = 7;
+  split[2][4] = 8;
+  CHECK(dep::next_token_targets(split).spans.empty());
+  for (const auto& lab : {labels, split}) {
+    auto targets = dep::next_token_targets(lab);
+    torch::manual_seed(9);
+    auto hidden = torch::randn({3, 6, 5}, torch::kFloat64).requires_grad_(true);
+    auto rows = dep::label_rows(hidden, targets);
+    auto reference = hidden.reshape({-1, 5}).index_select(0, targets.rows);
+    CHECK(torch::equal(rows, reference));
+    auto g = torch::randn_like(rows);
+    auto got = torch::autograd::grad({rows}, {hidden}, {g})[0];
+    auto expected = torch::autograd::grad({reference}, {hidden}, {g})[0];
+    CHECK(torch::equal(got, expected));
+  }
+}
+
 TEST_CASE("adapter files round-trip with their config and reject mismatches by name", "[adapter]") {
   torch::manual_seed(4);
   auto c = small_config();

@@ -1,6 +1,8 @@
 // What every dep executable shares around its body: logging on stderr, the error-to-exit-code
 // mapping (error.h: 0 ok, 1 internal, 2 bad input, 130 interrupted) and signal handlers.
-// The command line itself is cli.h's Cli.
+// The command line itself is cli.h's Cli. A program linking run_main starts with
+// OMP_WAIT_POLICY=PASSIVE unless the environment sets it (it re-executes itself once at start-up
+// with the variable added; app.cpp says why).
 #pragma once
 
 #include <functional>

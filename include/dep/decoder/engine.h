@@ -43,6 +43,13 @@ struct GenerationRequest {
 torch::Tensor prefill_request(const CausalLM& model, const GenerationRequest& request, KvCache& cache,
                               bool last_only = true);
 
+// The prefill of several requests in one forward, as the engine runs it: the prompts right-padded
+// to the longest (each with its soft prompt injected) appended to `cache` rows 0..k-1, each row
+// `longest` slots long (copy_rows_from with lengths drops the padding). Returns the logits of each
+// prompt's last token [k, V].
+torch::Tensor prefill_requests(const CausalLM& model, const std::vector<const GenerationRequest*>& requests,
+                               KvCache& cache);
+
 enum class FinishReason { kStop, kLength };
 
 struct GenerationResult {
@@ -62,11 +69,15 @@ using TokenCallback = std::function<void(const TokenEvent&)>;
 struct EngineOptions {
   int64_t max_batch = 8;            // sequences decoded together
   std::vector<int64_t> stop_ids;    // default stop ids (e.g. GenerationDefaults::eos_token_ids)
+  int64_t prefill_tokens = 8192;    // padded prompt tokens per prefill forward (bounds its memory)
 };
 
-// Continuous batching: up to max_batch sequences decode together; when one finishes, the next
-// waiting request is prefilled into its cache row, or the batch is compacted when none waits.
-// One KV cache is allocated per generate() call, sized for the longest request.
+// Continuous batching: up to max_batch sequences decode together; when some finish, waiting
+// requests are prefilled into their cache rows (several prompts per forward, prefill_requests), or
+// the batch is compacted when none waits. Each request's tokens do not depend on the batch (own
+// seed; the prompt's rows go through the same kernels as alone). The KV caches are allocated once
+// per generate() call, sized for the longest request; a decode step synchronises with the device
+// once (the batch's tokens come back together).
 class GenerationEngine {
  public:
   GenerationEngine(const CausalLM& model, EngineOptions options);

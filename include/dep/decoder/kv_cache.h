@@ -48,8 +48,11 @@ class KvCache {
   void clear();
   void clear_row(int64_t row);
 
-  // Copies the first targets.size() rows of `source` (same layers/heads) into rows `targets`.
-  void copy_rows_from(const KvCache& source, const std::vector<int64_t>& targets);
+  // Copies the first targets.size() rows of `source` (same layers/heads) into rows `targets`. With
+  // `lengths`, row i keeps only its first lengths[i] slots (the rest was right padding; the row
+  // must have no pads before that).
+  void copy_rows_from(const KvCache& source, const std::vector<int64_t>& targets,
+                      const std::vector<int64_t>& lengths = {});
   // Moves row `from` into row `to` (used to compact a batch).
   void move_row(int64_t from, int64_t to);
 
