@@ -2,6 +2,7 @@
 #include "dep/data/dep_prompt.h"
 
 #include "dep/core/error.h"
+#include "dep/data/dep_tokens.h"
 
 namespace dep {
 
@@ -34,25 +35,34 @@ PromptVariant parse_prompt_variant(const std::string& name) {
   if (name == "no_guidance") return PromptVariant::kNoGuidance;
   if (name == "item_only") return PromptVariant::kItemOnly;
   if (name == "item_and_reviews") return PromptVariant::kItemAndReviews;
+  if (name == "pplug") return PromptVariant::kPplug;
   fail("prompt.variant", "unknown prompt variant '" + name + "'");
 }
 
 std::string system_prompt(PromptVariant variant) {
   switch (variant) {
     case PromptVariant::kNoGuidance: return kTaskSentence;
-    case PromptVariant::kItemOnly: return kItemOnlySystem;
+    case PromptVariant::kItemOnly:
+    case PromptVariant::kPplug: return kItemOnlySystem;
     case PromptVariant::kItemAndReviews: return kItemAndReviewsSystem;
     default: return std::string(kTaskSentence) + kGuidance;
   }
 }
 
-bool shows_his_tokens(PromptVariant v) {
-  return v != PromptVariant::kDiffOnly && v != PromptVariant::kItemOnly && v != PromptVariant::kItemAndReviews;
+namespace {
+bool without_dep_tokens(PromptVariant v) {
+  return v == PromptVariant::kItemOnly || v == PromptVariant::kItemAndReviews || v == PromptVariant::kPplug;
 }
-bool shows_diff_tokens(PromptVariant v) {
-  return v != PromptVariant::kHisOnly && v != PromptVariant::kItemOnly && v != PromptVariant::kItemAndReviews;
+}  // namespace
+
+bool shows_his_tokens(PromptVariant v) { return v != PromptVariant::kDiffOnly && !without_dep_tokens(v); }
+bool shows_diff_tokens(PromptVariant v) { return v != PromptVariant::kHisOnly && !without_dep_tokens(v); }
+bool shows_history(PromptVariant v) { return v != PromptVariant::kItemOnly && v != PromptVariant::kPplug; }
+
+std::string pplug_task_text(const ItemMeta& item) {
+  return "[Item Title]: " + item.title + "\n[Item Description]: " + item.description + "\n";
 }
-bool shows_history(PromptVariant v) { return v != PromptVariant::kItemOnly; }
+std::string pplug_task_key(const std::string& asin) { return "item/" + asin; }
 
 const std::string& history_header() {
   static const std::string kHeader = "[User's Past Reviews]:\n";
@@ -84,6 +94,15 @@ std::string user_message(const ItemMeta& target_item, const Review& target, cons
   out += history_block;
   out += "[Output Review Rating]: " + python_float_repr(target.rating) + "\n";
   out += "[Output Review Title]: " + target.title + "\n";
+  return out;
+}
+
+std::string user_message(PromptVariant variant, const ItemMeta& target_item, const Review& target,
+                         const std::string& history_block) {
+  std::string out = user_message(target_item, target, history_block);
+  // PPlug's [instruction][personal][input] order (Liu et al. 2025): both soft tokens lead the
+  // input. They are DEP's first two added tokens (pplug_adapter.h says why).
+  if (variant == PromptVariant::kPplug) out = his_placeholder(0) + his_placeholder(1) + "\n" + out;
   return out;
 }
 

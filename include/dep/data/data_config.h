@@ -71,10 +71,21 @@ struct PromptConfig {
   template <class V>
   void visit(V& v) {
     v.choice("variant", variant,
-             {"dep", "no_text", "his_only", "diff_only", "no_guidance", "item_only", "item_and_reviews"},
-             "prompt variant: DEP, or an ablation (paper Tables 2, 6, 9) or a baseline prompt (Non-Perso, RAG)");
+             {"dep", "no_text", "his_only", "diff_only", "no_guidance", "item_only", "item_and_reviews", "pplug"},
+             "prompt variant: DEP, or an ablation (paper Tables 2, 6, 9) or a baseline prompt (Non-Perso, RAG, "
+             "PPlug)");
     v("max_target_length", max_target_length, "training targets are truncated to this many tokens",
       Bounds::at_least(1));
+  }
+};
+
+// PPlug's conditioning block (prompt.variant pplug; docs/methods.md).
+struct PplugDataConfig {
+  int64_t max_history = 512;
+  template <class V>
+  void visit(V& v) {
+    v("max_history", max_history,
+      "most history embeddings per sample, newest first (the published runner's fixed 512 rows)", Bounds::at_least(1));
   }
 };
 
@@ -113,6 +124,7 @@ struct DataConfig {
   EmbeddingConfig embeddings;
   PromptConfig prompt;
   QuirkConfig quirks;
+  PplugDataConfig pplug;
   std::string tokenizer;  // the DEP tokenizer.json (Qwen2.5 + 20 tokens)
   template <class V>
   void visit(V& v) {
@@ -122,6 +134,7 @@ struct DataConfig {
     v.section("embeddings", embeddings, "his/diff embedding slots and peer weighting");
     v.section("prompt", prompt, "prompt variant and targets");
     v.section("quirks", quirks, "reference behaviours, reproduced by default");
+    v.section("pplug", pplug, "PPlug's history block (prompt.variant pplug)");
     v("tokenizer", tokenizer, "DEP tokenizer.json (exact token counts for the length control)");
   }
 
