@@ -53,9 +53,11 @@ bool Checkpointer::restore(bool resume, TrainState& state, ModelUnderTraining& m
   }
   for (const char* section : {"adapter", "train"}) {
     const std::string now = nlohmann::json(config_json_.at(section)).dump();
-    if (loaded.config.at(section).dump() != now) {
-      fail(latest, std::string("its '") + section + "' config differs from this run's: " + loaded.config.at(section).dump() +
-                       " vs " + now);
+    nlohmann::json then = loaded.config.at(section);
+    // Keys added to the adapter section since (method, pplug) take their defaults, as they did then.
+    if (std::string(section) == "adapter") then = nlohmann::json(config_to_json(parse_config<AdapterConfig>(then, latest)));
+    if (then.dump() != now) {
+      fail(latest, std::string("its '") + section + "' config differs from this run's: " + then.dump() + " vs " + now);
     }
   }
   model.load_weights((fs::path(latest) / CheckpointFiles::kAdapter).string());
