@@ -1,7 +1,11 @@
 // dep-embed --config FILE: embed every review text once with bge-m3 into a resumable store
-// (safetensors shards + index.json) that training and generation read. The summary line goes to
-// stdout, logs to stderr. Several processes: --shard i/n each (or automatically RANK/WORLD_SIZE
-// under torchrun, srun or mpirun), then --merge once (docs/distributed.md).
+// (safetensors shards + index.json) that training and generation read. Several processes: --shard i/n
+// each (or automatically RANK/WORLD_SIZE under torchrun, srun or mpirun), then --merge once
+// (docs/distributed.md).
+// dep-embed import --jsonl F --out STORE [--config FILE] [--model-name NAME]: the same store from
+// {"text", "embedding"[, "key"]} lines made elsewhere; keys from FILE's input section (the texts
+// dep-embed would embed, matched by text) or from the lines' own "key" fields.
+// The summary line goes to stdout, logs to stderr.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -11,6 +15,7 @@
 #include "dep/core/distributed_env.h"
 #include "dep/core/error.h"
 #include "dep/core/output_path.h"
+#include "dep/embed/embedding_import.h"
 #include "dep/embed/embedding_store.h"
 #include "dep/torch/device.h"
 
@@ -26,8 +31,37 @@ int main(int argc, char** argv) {
                          "embed part i of n (0-based: 0/4 .. 3/4; default: RANK/WORLD_SIZE of torchrun, srun or mpirun), "
                          "then --merge");
     cli.app().add_flag("--merge", merge, "after every --shard i/n run: check they cover every text once, write the index");
+    std::string jsonl, out, keys_config, model_name;
+    auto* import = cli.app().add_subcommand("import", "build a store from {\"text\", \"embedding\"} JSONL lines made elsewhere");
+    import->add_option("--jsonl", jsonl, "JSONL: {\"text\": str, \"embedding\": [float, ...]} (optional \"key\": str)")->required();
+    import->add_option("--out", out, "store directory to write")->required();
+    import->add_option("--config", keys_config,
+                       "dep-embed config whose input section gives the keys (texts matched to the lines); without "
+                       "it every line needs a \"key\"");
+    import->add_option("--model-name", model_name, "model name recorded in the store (default: imported)");
     cli.parse(argc, argv);
     dep::set_out_of_memory_hint("max_batch_tokens or max_batch_size");
+    if (*import) {
+      std::vector<dep::KeyedText> items;
+      int64_t shard_size = dep::EmbedStoreConfig{}.shard_size;
+      if (!keys_config.empty()) {
+        const auto config = dep::load_config<dep::EmbedStoreConfig>(keys_config, {});
+        if (config.input.paths.empty()) dep::fail(keys_config + ": input.paths", "required: the texts whose keys the store gets");
+        items = dep::embed_input_texts(config.input);
+        shard_size = config.shard_size;
+        if (model_name.empty()) model_name = config.model.name;
+      }
+      dep::check_output_directory(out, "--out");
+      dep::StoreSettings settings;
+      settings.model = model_name.empty() ? "imported" : model_name;
+      settings.dtype = "fp32";
+      const auto report = dep::import_embedding_store(jsonl, items, settings, shard_size, out);
+      std::printf("%lld keys, %lld distinct texts in %lld shards (%lld reused) → %s (%.1f s)\n",
+                  static_cast<long long>(report.keys), static_cast<long long>(report.distinct_texts),
+                  static_cast<long long>(report.shards), static_cast<long long>(report.shards_reused), out.c_str(),
+                  report.seconds);
+      return dep::kExitOk;
+    }
     const auto config = dep::load_config<dep::EmbedStoreConfig>(flags);
     if (!config) return dep::kExitOk;
     dep::validate_embed_config(*config, flags.path.empty() ? "config" : flags.path);

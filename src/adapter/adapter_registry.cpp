@@ -4,6 +4,7 @@
 
 #include "dep/adapter/adapter.h"
 #include "dep/adapter/dep_adapter.h"
+#include "dep/adapter/pplug_adapter.h"
 #include "dep/core/config.h"
 #include "dep/core/error.h"
 #include "dep/core/safetensors.h"
@@ -18,6 +19,9 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
   static const std::vector<std::pair<std::string, Factory>> entries = {
       {DepAdapter::kMethod, [](const nlohmann::json& config, int64_t hidden) {
          return std::make_shared<DepAdapter>(parse_config<AdapterConfig>(config, "adapter"), hidden);
+       }},
+      {PplugAdapter::kMethod, [](const nlohmann::json& config, int64_t hidden) {
+         return std::make_shared<PplugAdapter>(parse_config<PplugConfig>(config, "adapter"), hidden);
        }},
   };
   return entries;

@@ -16,6 +16,7 @@ DepAdapter::DepAdapter(const AdapterConfig& config, int64_t hidden_size) : confi
                                     std::to_string(hidden_size) + " (the projected vectors replace LLM embedding rows)");
   }
   config_.hidden_size = hidden_size;
+  config_.method = kMethod;
   if (config_.uses_autoencoder()) {
     sae = register_module("sae", SparseAutoencoder(config_.embedding_dim, config_.latent_dim));
   }

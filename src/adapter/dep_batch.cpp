@@ -17,8 +17,14 @@ int64_t DepBatch::label_tokens() const {
 }
 
 std::map<std::string, torch::Tensor> DepBatch::conditioning() const {
-  if (!his_diff.defined()) return {};
-  return {{"his_diff", his_diff}};
+  std::map<std::string, torch::Tensor> out;
+  if (his_diff.defined()) out["his_diff"] = his_diff;
+  if (pplug_task.defined()) {
+    out["pplug_history"] = pplug_history;
+    out["pplug_history_mask"] = pplug_history_mask;
+    out["pplug_task"] = pplug_task;
+  }
+  return out;
 }
 
 DepBatch DepBatch::to(torch::Device device) const {
@@ -28,6 +34,9 @@ DepBatch DepBatch::to(torch::Device device) const {
   out.attention_mask = move(attention_mask);
   out.labels = move(labels);
   out.his_diff = move(his_diff);
+  out.pplug_history = move(pplug_history);
+  out.pplug_history_mask = move(pplug_history_mask);
+  out.pplug_task = move(pplug_task);
   out.his_positions = move(his_positions);
   out.diff_positions = move(diff_positions);
   return out;
@@ -47,6 +56,8 @@ DepBatch collate_samples(const std::vector<const DepSample*>& samples, const cha
   bool with_labels = !samples[0]->labels.empty();
   // Samples built without embeddings (baseline prompts, the decoder alone) carry no block at all.
   const bool with_block = !samples[0]->his_diff.empty();
+  const bool with_pplug = !samples[0]->pplug_task.empty();
+  int64_t pplug_rows = 1;
   for (const DepSample* s : samples) {
     const std::string id = std::string(where) + ": sample " + s->sample_id;
     if (s->slots != slots || s->dim != dim) {
@@ -57,6 +68,14 @@ DepBatch collate_samples(const std::vector<const DepSample*>& samples, const cha
       fail(id, "his/diff block has " + std::to_string(s->his_diff.size()) + " floats, expected 2*" +
                    std::to_string(slots) + "*" + std::to_string(dim));
     }
+    if (with_pplug != !s->pplug_task.empty()) fail(id, "some samples of the batch have PPlug blocks and some do not");
+    if (with_pplug && (static_cast<int64_t>(s->pplug_task.size()) != dim ||
+                       static_cast<int64_t>(s->pplug_history.size()) != s->pplug_rows * dim)) {
+      fail(id, "PPlug block has " + std::to_string(s->pplug_history.size()) + " + " +
+                   std::to_string(s->pplug_task.size()) + " floats, expected " + std::to_string(s->pplug_rows) + "*" +
+                   std::to_string(dim) + " + " + std::to_string(dim));
+    }
+    pplug_rows = std::max(pplug_rows, s->pplug_rows);
     if (static_cast<int64_t>(s->his_positions.size()) != slots || static_cast<int64_t>(s->diff_positions.size()) != slots) {
       fail(id, "placeholder positions must have one entry per slot");
     }
@@ -73,6 +92,11 @@ DepBatch collate_samples(const std::vector<const DepSample*>& samples, const cha
   out.attention_mask = torch::zeros({batch, length}, torch::kLong);
   if (with_labels) out.labels = torch::full({batch, length}, kIgnoreLabel, torch::kLong);
   if (with_block) out.his_diff = torch::empty({batch, 2 * slots, dim}, torch::kFloat32);
+  if (with_pplug) {
+    out.pplug_history = torch::zeros({batch, pplug_rows, dim}, torch::kFloat32);
+    out.pplug_history_mask = torch::zeros({batch, pplug_rows}, torch::kFloat32);
+    out.pplug_task = torch::empty({batch, dim}, torch::kFloat32);
+  }
   out.his_positions = torch::full({batch, slots}, -1, torch::kLong);
   out.diff_positions = torch::full({batch, slots}, -1, torch::kLong);
   auto ids = out.input_ids.accessor<int64_t, 2>();
@@ -92,6 +116,11 @@ DepBatch collate_samples(const std::vector<const DepSample*>& samples, const cha
       for (int64_t t = 0; t < n; ++t) labels[b][pad + t] = s.labels[t];
     }
     if (with_block) std::copy(s.his_diff.begin(), s.his_diff.end(), out.his_diff[b].data_ptr<float>());
+    if (with_pplug) {
+      std::copy(s.pplug_history.begin(), s.pplug_history.end(), out.pplug_history[b].data_ptr<float>());
+      if (s.pplug_rows > 0) out.pplug_history_mask[b].narrow(0, 0, s.pplug_rows).fill_(1.0f);
+      std::copy(s.pplug_task.begin(), s.pplug_task.end(), out.pplug_task[b].data_ptr<float>());
+    }
     for (int64_t i = 0; i < slots; ++i) {
       for (auto [source, target] : {std::pair{&s.his_positions, &his}, std::pair{&s.diff_positions, &diff}}) {
         const int64_t p = (*source)[i];

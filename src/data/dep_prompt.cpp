@@ -2,6 +2,7 @@
 #include "dep/data/dep_prompt.h"
 
 #include "dep/core/error.h"
+#include "dep/data/dep_tokens.h"
 
 namespace dep {
 
@@ -38,13 +39,15 @@ PromptVariant parse_prompt_variant(const std::string& name) {
   if (name == "item_and_reviews" || name == "rag") return PromptVariant::kItemAndReviews;
   if (name == "pag") return PromptVariant::kPag;
   if (name == "dpl") return PromptVariant::kDpl;
+  if (name == "pplug") return PromptVariant::kPplug;
   fail("prompt.variant", "unknown prompt variant '" + name + "'");
 }
 
 std::string system_prompt(PromptVariant variant) {
   switch (variant) {
     case PromptVariant::kNoGuidance: return kTaskSentence;
-    case PromptVariant::kItemOnly: return kItemOnlySystem;
+    case PromptVariant::kItemOnly:
+    case PromptVariant::kPplug: return kItemOnlySystem;
     case PromptVariant::kItemAndReviews:
     case PromptVariant::kPag:  // PAG's and DPL's own stage prompts live with the stage runner / dpl_prompt.h
     case PromptVariant::kDpl: return kItemAndReviewsSystem;
@@ -55,7 +58,7 @@ std::string system_prompt(PromptVariant variant) {
 namespace {
 bool text_only(PromptVariant v) {
   return v == PromptVariant::kItemOnly || v == PromptVariant::kItemAndReviews || v == PromptVariant::kPag ||
-         v == PromptVariant::kDpl;
+         v == PromptVariant::kDpl || v == PromptVariant::kPplug;
 }
 }  // namespace
 
@@ -65,10 +68,15 @@ bool shows_his_tokens(PromptVariant v) {
 bool shows_diff_tokens(PromptVariant v) {
   return v != PromptVariant::kHisOnly && v != PromptVariant::kHisOnlyNoText && !text_only(v);
 }
-bool shows_history(PromptVariant v) { return v != PromptVariant::kItemOnly; }
+bool shows_history(PromptVariant v) { return v != PromptVariant::kItemOnly && v != PromptVariant::kPplug; }
 bool shows_review_text(PromptVariant v) {
   return v != PromptVariant::kNoText && v != PromptVariant::kHisOnlyNoText && v != PromptVariant::kDiffOnlyNoText;
 }
+
+std::string pplug_task_text(const ItemMeta& item) {
+  return "[Item Title]: " + item.title + "\n[Item Description]: " + item.description + "\n";
+}
+std::string pplug_task_key(const std::string& asin) { return "item/" + asin; }
 
 const std::string& history_header() {
   static const std::string kHeader = "[User's Past Reviews]:\n";
@@ -100,6 +108,15 @@ std::string user_message(const ItemMeta& target_item, const Review& target, cons
   out += history_block;
   out += "[Output Review Rating]: " + python_float_repr(target.rating) + "\n";
   out += "[Output Review Title]: " + target.title + "\n";
+  return out;
+}
+
+std::string user_message(PromptVariant variant, const ItemMeta& target_item, const Review& target,
+                         const std::string& history_block) {
+  std::string out = user_message(target_item, target, history_block);
+  // PPlug's [instruction][personal][input] order (Liu et al. 2025): both soft tokens lead the
+  // input. They are DEP's first two added tokens (pplug_adapter.h says why).
+  if (variant == PromptVariant::kPplug) out = his_placeholder(0) + his_placeholder(1) + "\n" + out;
   return out;
 }
 

@@ -5,6 +5,23 @@
 
 namespace dep {
 
+const float* ReviewEmbeddings::keyed_row(const std::string& key) const {
+  fail("embeddings", "this embedding source holds user rows only, not the keyed text '" + key +
+                         "' (use a dep-embed store built with input.item_texts)");
+}
+
+void InMemoryReviewEmbeddings::add_keyed(const std::string& key, std::vector<float> values) {
+  if (static_cast<int64_t>(values.size()) != dim_)
+    fail_internal("embeddings " + key, std::to_string(values.size()) + " floats, expected " + std::to_string(dim_));
+  keyed_[key] = std::move(values);
+}
+
+const float* InMemoryReviewEmbeddings::keyed_row(const std::string& key) const {
+  auto it = keyed_.find(key);
+  if (it == keyed_.end()) fail("embeddings", "no embedding for key " + key);
+  return it->second.data();
+}
+
 void InMemoryReviewEmbeddings::add(const std::string& category, const std::string& user_id, std::vector<float> values) {
   if (dim_ <= 0 || values.size() % static_cast<size_t>(dim_) != 0)
     fail_internal("embeddings " + category + "/" + user_id,

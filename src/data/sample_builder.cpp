@@ -136,7 +136,7 @@ SamplePlan DepSampleBuilder::plan(const SplitRow& row) const {
   const bool newline = !config_.quirks.no_newline_after_system;
   const int64_t k_max =
       shows_history(variant_) ? std::min<int64_t>(config_.history.k, static_cast<int64_t>(plan.history.size())) : 0;
-  const std::string base_prompt = chat_prompt(system, user_message(target_item, target, ""), newline);
+  const std::string base_prompt = chat_prompt(system, user_message(variant_, target_item, target, ""), newline);
   plan.base_tokens = count(base_prompt);
   if (k_max == 0) {
     plan.prompt = base_prompt;
@@ -182,7 +182,7 @@ SamplePlan DepSampleBuilder::plan(const SplitRow& row) const {
     block = block_of(plan.k);
   }
   for (int64_t i = 0; i < plan.k; ++i) plan.history_asins.push_back(asins[static_cast<size_t>(i)]);
-  plan.prompt = chat_prompt(system, user_message(target_item, target, block), newline);
+  plan.prompt = chat_prompt(system, user_message(variant_, target_item, target, block), newline);
   return plan;
 }
 
@@ -231,6 +231,44 @@ void DepSampleBuilder::fill_embeddings(const SplitRow& row, const SamplePlan& pl
   }
 }
 
+void DepSampleBuilder::fill_pplug(const SplitRow& row, DepSample& sample) const {
+  if (!embeddings_) fail_internal("DepSampleBuilder", "no embeddings given");
+  const auto& profile = row.row.profile;
+  const UserRow* test = data_.test_row(row.category, row.row.user_id);
+  if (!test) fail(where_of(row), "has no test row, so no embedding list");
+  if (profile.size() > test->profile.size()) fail(where_of(row), "profile is longer than the test profile");
+  for (size_t i = 0; i < profile.size(); ++i)
+    if (profile[i].asin != test->profile[i].asin)
+      fail(where_of(row), "profile[" + std::to_string(i) + "] (" + profile[i].asin +
+                              ") differs from the test profile's (" + test->profile[i].asin +
+                              "): the embedding rows would not match");
+  // The user's embedding list is the test profile oldest first (stable), docs/reference-behaviour.md §1.3:
+  // the row of test profile entry i is its place in that order.
+  const auto oldest_first = reviews_oldest_first(*test);
+  std::vector<int64_t> row_of(test->profile.size());
+  for (size_t r = 0; r + 1 < oldest_first.size(); ++r)
+    row_of[static_cast<size_t>(oldest_first[r] - test->profile.data())] = static_cast<int64_t>(r);
+  const int64_t dim = embeddings_->dim();
+  int64_t rows = 0;
+  const float* own = embeddings_->user_rows(row.category, row.row.user_id, &rows);
+  if (rows != static_cast<int64_t>(test->profile.size()) + 1)
+    fail("embeddings " + row.category + "/" + row.row.user_id,
+         std::to_string(rows) + " rows, expected " + std::to_string(test->profile.size() + 1) + " (test profile + target)");
+  // The newest max_history reviews of the sample's own profile (never its target).
+  auto newest = recency_order(profile);
+  if (static_cast<int64_t>(newest.size()) > config_.pplug.max_history)
+    newest.resize(static_cast<size_t>(config_.pplug.max_history));
+  sample.dim = dim;
+  sample.pplug_rows = static_cast<int64_t>(newest.size());
+  sample.pplug_history.resize(static_cast<size_t>(sample.pplug_rows * dim));
+  for (size_t j = 0; j < newest.size(); ++j) {
+    const float* his = own + row_of[static_cast<size_t>(newest[j])] * dim;
+    std::memcpy(sample.pplug_history.data() + j * dim, his, sizeof(float) * static_cast<size_t>(dim));
+  }
+  const float* task = embeddings_->keyed_row(pplug_task_key(row.row.data.asin));
+  sample.pplug_task.assign(task, task + dim);
+}
+
 DepSample DepSampleBuilder::build(const SplitRow& row, bool training) const {
   SamplePlan plan = this->plan(row);
   DepSample sample;
@@ -267,7 +305,11 @@ DepSample DepSampleBuilder::build(const SplitRow& row, bool training) const {
   }
   sample.slot_filled.assign(static_cast<size_t>(sample.slots), 0);
   for (size_t s = 0; s < plan.slots.size(); ++s) sample.slot_filled[s] = 1;
-  if (embeddings_) fill_embeddings(row, plan, sample);
+  if (embeddings_ && variant_ == PromptVariant::kPplug) {
+    fill_pplug(row, sample);
+  } else if (embeddings_) {
+    fill_embeddings(row, plan, sample);
+  }
   sample.history_asins = std::move(plan.history_asins);
   sample.embedding_asins = std::move(plan.embedding_asins);
   sample.peer_counts = std::move(plan.peer_counts);

@@ -14,6 +14,9 @@ void EmbedStoreConfig::validate(const std::string& source) const {
   if (input.format == EmbedInputFormat::kKeyedText && !input.categories.empty()) {
     fail(source + ": input.categories", "only used with format \"dpl\"");
   }
+  if (input.format == EmbedInputFormat::kKeyedText && !input.meta_paths.empty()) {
+    fail(source + ": input.meta_paths", "only used with format \"dpl\"");
+  }
 }
 
 void validate_embed_config(const EmbedStoreConfig& config, const std::string& source) {

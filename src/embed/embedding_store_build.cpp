@@ -12,6 +12,7 @@
 
 #include "dep/core/atomic_file.h"
 #include "dep/embed/embedding_store.h"
+#include "dep/embed/embedding_import.h"
 #include "dep/core/error.h"
 #include "dep/core/json.h"
 #include "dep/core/interrupt.h"
@@ -308,20 +309,7 @@ StoreBuildPart StoreBuildPart::parse(const std::string& text) {
 
 StoreBuildReport run_embed_store(const EmbedStoreConfig& config, const StoreBuildPart& part) {
   validate_embed_config(config, "config");
-  std::vector<KeyedText> items;
-  if (config.input.format == EmbedInputFormat::kKeyedText) {
-    for (const auto& path : config.input.paths) {
-      auto chunk = read_keyed_text_jsonl(path);
-      items.insert(items.end(), std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
-    }
-  } else {
-    for (size_t i = 0; i < config.input.paths.size(); ++i) {
-      const auto rows = read_user_rows(config.input.paths[i], ReadOptions{});
-      check_unique_users(rows, config.input.paths[i]);
-      auto chunk = dpl_texts_to_embed(rows, config.input.categories[i]);
-      items.insert(items.end(), std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
-    }
-  }
+  const std::vector<KeyedText> items = embed_input_texts(config.input);
 
   set_torch_threads(static_cast<int>(config.device.threads));
   XlmrLoadOptions load;

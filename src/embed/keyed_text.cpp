@@ -8,6 +8,7 @@
 
 #include "dep/core/error.h"
 #include "dep/core/json.h"
+#include "dep/data/dep_prompt.h"
 
 namespace dep {
 
@@ -47,6 +48,25 @@ std::vector<KeyedText> dpl_texts_to_embed(const std::vector<UserRow>& rows, cons
     int64_t k = 0;
     for (const Review* review : reviews_oldest_first(row))
       out.push_back({dpl_review_key(category, row.user_id, k++), review->text});
+  }
+  return out;
+}
+
+std::vector<KeyedText> pplug_task_texts_to_embed(const std::vector<const std::vector<UserRow>*>& splits,
+                                                 const MetaTable& meta, const std::string& where) {
+  std::vector<KeyedText> out;
+  std::unordered_map<std::string, bool> seen;
+  auto add = [&](const std::string& asin) {
+    if (!seen.emplace(asin, true).second) return;
+    auto it = meta.find(asin);
+    if (it == meta.end()) fail(where, "no meta for asin " + asin + " (input.meta_paths)");
+    out.push_back({pplug_task_key(asin), pplug_task_text(it->second)});
+  };
+  for (const auto* rows : splits) {
+    for (const auto& row : *rows) {
+      for (const auto& review : row.profile) add(review.asin);
+      add(row.data.asin);
+    }
   }
   return out;
 }

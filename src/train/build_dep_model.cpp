@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include "dep/adapter/dep_adapter.h"
+#include "dep/adapter/pplug_adapter.h"
 #include "dep/core/config.h"
 #include "dep/core/error.h"
 #include "dep/core/log.h"
@@ -21,7 +22,10 @@ PersonalizationModel build_dep_model(const TrainConfig& config, std::shared_ptr<
   }
   llm->set_gradient_checkpointing(config.model.gradient_checkpointing);
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
-  auto adapter = make_adapter(DepAdapter::kMethod, config_to_json(config.adapter), llm->hidden_size());
+  // adapter.method picks the method; PPlug reads the shared keys and its own section.
+  auto adapter = config.adapter.method == PplugAdapter::kMethod
+                     ? make_adapter(PplugAdapter::kMethod, config_to_json(pplug_config_of(config.adapter)), llm->hidden_size())
+                     : make_adapter(DepAdapter::kMethod, config_to_json(config.adapter), llm->hidden_size());
   adapter->to(llm->device(), torch::kFloat32);
   return PersonalizationModel(std::move(llm), std::move(adapter), std::move(tokenizer), config.loss);
 }

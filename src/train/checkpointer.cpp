@@ -58,9 +58,11 @@ bool Checkpointer::restore(bool resume, TrainState& state, ModelUnderTraining& m
   for (const char* section : {"adapter", "train", "optim", "schedule", "loss"}) {
     if (!config_json_.contains(section) || !loaded.config.contains(section)) continue;  // older checkpoints
     const std::string now = nlohmann::json(config_json_.at(section)).dump();
-    const std::string then = loaded.config.at(section).dump();
-    if (then != now) {
-      fail(latest, std::string("its '") + section + "' config differs from this run's: " + text_excerpt(then, 300) +
+    nlohmann::json then = loaded.config.at(section);
+    // Keys added to the adapter section since (method, pplug) take their defaults, as they did then.
+    if (std::string(section) == "adapter") then = nlohmann::json(config_to_json(parse_config<AdapterConfig>(then, latest)));
+    if (then.dump() != now) {
+      fail(latest, std::string("its '") + section + "' config differs from this run's: " + text_excerpt(then.dump(), 300) +
                        " vs " + text_excerpt(now, 300) + " (resume with the run's config, or train into another checkpoint.dir)");
     }
   }

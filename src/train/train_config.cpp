@@ -5,6 +5,16 @@
 
 namespace dep {
 
-void TrainConfig::validate(const std::string& source) const { data.validate(source, "data."); }
+void TrainConfig::validate(const std::string& source) const {
+  data.validate(source, "data.");
+  // PPlug's adapter reads the block only its prompt variant builds, and fills the tokens only its prompt has.
+  const bool pplug_adapter = adapter.method == "pplug";
+  const bool pplug_prompt = data.prompt.variant == "pplug";
+  if (pplug_adapter != pplug_prompt) {
+    config_detail::fail_at(source, pplug_adapter ? "data.prompt.variant" : "adapter.method",
+                           pplug_adapter ? "must be \"pplug\" with adapter.method \"pplug\" (its prompt holds the PPlug tokens)"
+                                         : "must be \"pplug\" with data.prompt.variant \"pplug\" (no other adapter fills its tokens)");
+  }
+}
 
 }  // namespace dep

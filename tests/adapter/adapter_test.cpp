@@ -324,13 +324,13 @@ TEST_CASE("adapter files round-trip with their config and reject mismatches by n
 }
 
 TEST_CASE("the adapter registry builds methods by name; files of another size or method are refused", "[adapter]") {
-  CHECK(dep::adapter_methods() == std::vector<std::string>{"dep"});
+  CHECK(dep::adapter_methods() == std::vector<std::string>{"dep", "pplug"});
   auto made = dep::make_adapter("dep", nlohmann::json{{"embedding_dim", 6}, {"latent_dim", 4}}, 8);
   CHECK(made->method() == "dep");
   CHECK(made->hidden_size() == 8);
   CHECK(made->config_json().at("latent_dim") == 4);
-  CHECK_THROWS_WITH(dep::make_adapter("pplug", nlohmann::json::object(), 8),
-                    Catch::Contains("'pplug'") && Catch::Contains("dep"));
+  CHECK_THROWS_WITH(dep::make_adapter("lora", nlohmann::json::object(), 8),
+                    Catch::Contains("'lora'") && Catch::Contains("dep, pplug"));
 
   const std::string dir = dep::test::scratch_dir("adapter_registry");
   const std::string path = dir + "/adapter.safetensors";

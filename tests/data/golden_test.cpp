@@ -401,3 +401,42 @@ TEST_CASE("golden: prompt variants for the ablations and baselines", "[data][gol
   dep::DepSampleBuilder official(config, data, line_encoder);
   CHECK(official.plan(row_of(data, "U1")).prompt.find("<|im_end|>\n<|im_start|>user\n") != std::string::npos);
 }
+
+TEST_CASE("golden: the PPlug prompt and block (newest history rows, the task text's vector)", "[data][golden][pplug]") {
+  const auto root = write_dataset();
+  auto config = golden_config(root);
+  config.prompt.variant = "pplug";
+  config.pplug.max_history = 3;
+  const auto data = dep::load_dep_data(config, dep::DepSplit::kTest);
+  auto e = embeddings();
+  // The task text of U4's target item I2, stored under its key.
+  CHECK(dep::pplug_task_key("I2") == "item/I2");
+  CHECK(dep::pplug_task_text(data.meta.at("I2")) == "[Item Title]: Item I2\n[Item Description]: About item I2.\n");
+  e.add_keyed("item/I2", {0.25f, -0.5f, 1.0f});
+  dep::DepSampleBuilder builder(config, data, line_encoder, &e);
+  const auto sample = builder.build(row_of(data, "U4"), /*training=*/false);
+  CHECK(sample.prompt ==
+        "<|im_start|>system\nGiven the title and description of an item, and the output review rating and review "
+        "title, generate a personalized item review for the user.\n<|im_end|><|im_start|>user\n"
+        "[HIS_TOKEN_0][HIS_TOKEN_1]\n[Item Title]: Item I2\n[Item Description]: About item I2.\n"
+        "[Output Review Rating]: 4.5\n[Output Review Title]: U4 title I2\n<|im_end|>\n<|im_start|>assistant\n");
+  CHECK(sample.history_asins.empty());
+  // The two tokens sit on the fourth line of the toy encoding: ids 0 (line), 151665, 151666.
+  CHECK(sample.his_positions[0] == 4);
+  CHECK(sample.his_positions[1] == 5);
+  CHECK(sample.his_diff.empty());
+  // U4 (user 4): profile I1@10 I5@20 I7@20 I8@30 = rows 0..3; newest first I8, I5, I7 (the tie
+  // keeps profile order); row r = [4 + 0.1 r, 0.5 r − 4, (r mod 3) − 1].
+  REQUIRE(sample.pplug_rows == 3);
+  REQUIRE(sample.pplug_history.size() == 9);
+  check_vec(sample.pplug_history.data(), {4.3, -2.5, -1.0});
+  check_vec(sample.pplug_history.data() + 3, {4.1, -3.5, 0.0});
+  check_vec(sample.pplug_history.data() + 6, {4.2, -3.0, 1.0});
+  check_vec(sample.pplug_task.data(), {0.25, -0.5, 1.0});
+  // All four rows without the cap; never the target's row 4.
+  config.pplug.max_history = 512;
+  dep::DepSampleBuilder all(config, data, line_encoder, &e);
+  CHECK(all.build(row_of(data, "U4"), false).pplug_rows == 4);
+  // A store without the task text is an error naming its key.
+  CHECK_THROWS_WITH(all.build(row_of(data, "U1"), false), Catch::Contains("item/I6"));
+}

@@ -15,6 +15,10 @@
 #include "dep/generate/embedding_source.h"
 #include "dep/core/error.h"
 #include "dep/adapter/dep_adapter.h"
+#include "dep/adapter/pplug_adapter.h"
+#include "dep/generate/generation_run.h"
+#include "dep/torch/tensor_io.h"
+#include <fstream>
 #include "dep/decoder/engine.h"
 #include "dep/generate/checkpoint_loader.h"
 #include "dep/generate/review_generator.h"
@@ -341,4 +345,53 @@ TEST_CASE("the training forward and the generation prefill inject the soft promp
   cache.clear();
   const auto without = dep::prefill_request(model.llm(), plain, cache, false).to(torch::kFloat32);
   CHECK((without - training).abs().max().item<double>() > 1e-4);
+}
+
+TEST_CASE("generate: a PPlug adapter file generates end to end with its two soft tokens", "[generate][pplug]") {
+  const auto& w = tiny_world();
+  const std::string dir = dep::test::scratch_dir("generate_pplug");
+  auto config = w.config(dir + "/out", false);
+  config.data.prompt.variant = "pplug";
+  // The world's user rows plus one task vector per item (item/<asin>), as a PPlug store holds.
+  const auto data = dep::load_dep_data(config.data, dep::DepSplit::kTest);
+  dep::NamedTensors rows;
+  for (auto& [name, t] : dep::load_safetensors(w.embeddings)) rows.emplace_back(name, t);
+  const int64_t dim = rows.front().second.size(1);
+  torch::manual_seed(9);
+  for (const auto& [asin, meta] : data.meta) {
+    auto v = torch::randn({1, dim});
+    rows.emplace_back(dep::pplug_task_key(asin), v / v.norm());
+  }
+  config.embeddings = dir + "/embeddings.safetensors";
+  dep::save_safetensors(config.embeddings, rows);
+  dep::PplugConfig pplug;
+  pplug.embedding_dim = dim;
+  config.model.adapter = dir + "/pplug.safetensors";
+  dep::save_adapter(config.model.adapter, dep::PplugAdapter(pplug, 32));
+
+  const auto model = dep::load_personalization_model(config.model);
+  REQUIRE(model.adapter()->method() == "pplug");
+  Samples s(config, model);
+  const auto ptrs = s.pointers(s.all());
+  REQUIRE(ptrs.front()->pplug_rows > 0);
+  dep::ReviewGenerator generator(model, config.sampling, config.engine);
+  const auto requests = generator.requests(ptrs);
+  const auto ids = model.placeholder_ids({"[HIS_TOKEN_0]", "[HIS_TOKEN_1]"});
+  for (size_t i = 0; i < requests.size(); ++i) {
+    REQUIRE(requests[i].soft_vectors.size(0) == 2);
+    CHECK(requests[i].placeholder_ids == ids);
+    // Both tokens are in the prompt, once each.
+    for (auto id : ids) CHECK(std::count(ptrs[i]->input_ids.begin(), ptrs[i]->input_ids.end(), id) == 1);
+  }
+  // Personal vectors differ between users (their histories differ); the instruction vector does not.
+  CHECK(torch::equal(requests[0].soft_vectors[0], requests[1].soft_vectors[0]));
+  CHECK_FALSE(torch::allclose(requests[0].soft_vectors[1], requests[1].soft_vectors[1]));
+
+  const auto summary = dep::run_generation(config, dep::Shard{});
+  CHECK(summary.complete);
+  CHECK(summary.generated == w.test_samples);
+  std::ifstream lines(config.output.dir + "/generations.jsonl");
+  int64_t n = 0;
+  for (std::string line; std::getline(lines, line);) n += !line.empty();
+  CHECK(n >= w.test_samples);
 }

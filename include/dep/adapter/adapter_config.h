@@ -33,8 +33,27 @@ inline const EnumNames<AdapterInit>& adapter_init_names() {
   return names;
 }
 
+// PPlug's own switch (docs/methods.md, PPlug): whether the zero rows that pad a user's history to
+// a fixed size take part in the attention softmax and the weighted sum.
+struct PplugOptions {
+  // false: w = softmax over the user's real history rows only (the method as described);
+  // true: padded zero rows count too (what the published vLLM runner's fixed zero-padded
+  // [512, 1024] history tensor gives: each pad adds exp(0) to the softmax and his_mlp(0) to the sum).
+  bool softmax_includes_padding = false;
+  template <class V>
+  void visit(V& v) {
+    v("softmax_includes_padding", softmax_includes_padding,
+      "PPlug: padded zero history rows take part in the attention softmax and sum (the published runner's fixed "
+      "512-row tensor); false = real rows only");
+  }
+};
+
 // What sits between the embedder and the frozen LLM (docs/reference-behaviour.md §5–7, paper Table 2/3 ablations).
 struct AdapterConfig {
+  // Which adapter dep-train builds: "dep" (SAE + his/diff projectors) or "pplug" (input-aware
+  // attention over the history + instruction vector; uses embedding_dim, hidden_size, init,
+  // init_std and the pplug section; the SAE keys are DEP's only).
+  std::string method = "dep";
   AutoencoderVariant variant = AutoencoderVariant::kSae;
   int64_t embedding_dim = 1024;  // bge-m3 dense width
   int64_t latent_dim = 512;      // SAE code width d'
@@ -44,8 +63,12 @@ struct AdapterConfig {
   AdapterInit init = AdapterInit::kXavier;
   double init_std = 0.02;
 
+  PplugOptions pplug;
+
   template <class V>
   void visit(V& v) {
+    v.choice("method", method, {"dep", "pplug"},
+             "adapter method: dep (SAE + his/diff projectors) or pplug (PPlug baseline, docs/methods.md)");
     v.choice("variant", variant, autoencoder_variant_names(), "autoencoder variant: sae (KL sparsity), ae (no sparsity), none (raw embeddings)");
     v("embedding_dim", embedding_dim, "width of the his/diff embeddings", Bounds::at_least(1));
     v("latent_dim", latent_dim, "SAE latent width", Bounds::at_least(1));
@@ -53,6 +76,7 @@ struct AdapterConfig {
     v.choice("inject", inject, injected_streams_names(), "soft prompts injected into the LLM");
     v.choice("init", init, adapter_init_names(), "initialisation: xavier (paper) or normal (HF default)");
     v("init_std", init_std, "standard deviation of the normal init", Bounds::positive());
+    v.section("pplug", pplug, "PPlug adapter options (method = pplug)");
   }
 
   bool uses_autoencoder() const { return variant != AutoencoderVariant::kNone; }

@@ -20,6 +20,11 @@ struct DepBatch {
   torch::Tensor his_diff;        // [B,2K,d] F32: rows 0..K-1 his, K..2K-1 diff
   torch::Tensor his_positions;   // [B,K] I64 position of [HIS_TOKEN_i] in the row, -1 when absent
   torch::Tensor diff_positions;  // [B,K] I64 likewise for [DIFF_TOKEN_i]
+  // PPlug's block (undefined for other methods): history [B,N,d] zero-padded to the batch's most
+  // rows, its mask [B,N] (1 real row, 0 padding) and the task embeddings [B,d].
+  torch::Tensor pplug_history;
+  torch::Tensor pplug_history_mask;
+  torch::Tensor pplug_task;
   int64_t slots() const { return his_positions.size(1); }
   // The conditioning inputs an adapter reads, by name (AdapterInputs): "his_diff" today. A method
   // with other inputs adds its block here; the trainer and the engine pass the map on unchanged.

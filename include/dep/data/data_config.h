@@ -72,9 +72,9 @@ struct PromptConfig {
   void visit(V& v) {
     v.choice("variant", variant,
              {"dep", "no_text", "his_only", "diff_only", "his_only_no_text", "diff_only_no_text", "no_guidance", "item_only",
-              "item_and_reviews", "rag", "pag", "dpl"},
+              "item_and_reviews", "rag", "pag", "dpl", "pplug"},
              "prompt variant: DEP, or an ablation (paper Tables 2, 6, 9) or a baseline prompt (Non-Perso, RAG = "
-             "item_and_reviews, PAG, DPL)");
+             "item_and_reviews, PAG, DPL, PPlug)");
     v("max_target_length", max_target_length, "training targets are truncated to this many tokens",
       Bounds::at_least(1));
   }
@@ -100,6 +100,16 @@ struct DplConfig {
       Bounds::between(0, 4294967295.0));
     v("embeddings", embeddings,
       "review embedding store (dep-embed output) the k-means reads; empty: no peers are chosen");
+  }
+};
+
+// PPlug's conditioning block (prompt.variant pplug; docs/methods.md).
+struct PplugDataConfig {
+  int64_t max_history = 512;
+  template <class V>
+  void visit(V& v) {
+    v("max_history", max_history,
+      "most history embeddings per sample, newest first (the published runner's fixed 512 rows)", Bounds::at_least(1));
   }
 };
 
@@ -139,6 +149,7 @@ struct DataConfig {
   PromptConfig prompt;
   QuirkConfig quirks;
   DplConfig dpl;
+  PplugDataConfig pplug;
   std::string tokenizer;  // the DEP tokenizer.json (Qwen2.5 + 20 tokens)
   template <class V>
   void visit(V& v) {
@@ -149,6 +160,7 @@ struct DataConfig {
     v.section("prompt", prompt, "prompt variant and targets");
     v.section("quirks", quirks, "reference behaviours, reproduced by default");
     v.section("dpl", dpl, "DPL baseline: difference profile, representative peers (prompt.variant=dpl)");
+    v.section("pplug", pplug, "PPlug's history block (prompt.variant pplug)");
     v("tokenizer", tokenizer, "DEP tokenizer.json (exact token counts for the length control)");
   }
 

@@ -21,6 +21,7 @@ enum class PromptVariant {
   kItemAndReviews,  // RAG baseline ("rag" or "item_and_reviews"): history text without any soft tokens
   kPag,             // PAG baseline: history text (its multi-stage prompts live with the stage runner)
   kDpl,             // DPL baseline: BM25 history text (its stage prompts: dpl_prompt.h)
+  kPplug,           // PPlug baseline: the Non-Perso prompt led by its instruction and personal tokens
 };
 
 PromptVariant parse_prompt_variant(const std::string& name);
@@ -36,6 +37,12 @@ bool shows_history(PromptVariant variant);
 // False for the "no text" ablations: history entries carry only their embedding lines.
 bool shows_review_text(PromptVariant variant);
 
+// The text whose embedding is PPlug's task vector: the item-side input of the prompt, i.e. its
+// first two user-message lines "[Item Title]: {title}\n[Item Description]: {description}\n".
+std::string pplug_task_text(const ItemMeta& item);
+// The embedding-store key of that text for an item: "item/{asin}".
+std::string pplug_task_key(const std::string& asin);
+
 // "[User's Past Reviews]:\n", the first line of a non-empty history block.
 const std::string& history_header();
 
@@ -45,6 +52,10 @@ std::string history_entry(int index, const Review& review, const ItemMeta& item,
 // The user message: target item title and description, the history block (may be empty), the
 // output rating and title.
 std::string user_message(const ItemMeta& target_item, const Review& target, const std::string& history_block);
+// The user message of a variant: PPlug's starts with its two tokens (docs/methods.md); every
+// other variant's is user_message.
+std::string user_message(PromptVariant variant, const ItemMeta& target_item, const Review& target,
+                         const std::string& history_block);
 
 // "<|im_start|>system\n" SYS "<|im_end|>" ["\n"] "<|im_start|>user\n" USER "<|im_end|>\n<|im_start|>assistant\n";
 // the reference omits the newline after the system turn (newline_after_system = false).

@@ -42,6 +42,13 @@ struct DepSample {
   int64_t dim = 1024;   // embedding width (bge-m3: 1024)
   std::vector<uint8_t> slot_filled;  // [slots]: 1 where slot i holds a real item
 
+  // PPlug's block (prompt.variant pplug, docs/methods.md): the user's history embeddings, row-major
+  // [pplug_rows, dim], newest first, at most data.pplug.max_history rows; and the embedding of the
+  // sample's task text (pplug_task_text), [dim]. Both empty for other variants.
+  std::vector<float> pplug_history;
+  int64_t pplug_rows = 0;
+  std::vector<float> pplug_task;
+
   // Position in input_ids of [HIS_TOKEN_i] / [DIFF_TOKEN_i] for i < slots, -1 where the length
   // control (or an ablation) left the placeholder out of the text.
   std::vector<int64_t> his_positions;

@@ -63,6 +63,9 @@ class DepSampleBuilder {
   DepSample build(const SplitRow& row, bool training) const;
   // Fills the his/diff block of `sample` for a plan (needs embeddings).
   void fill_embeddings(const SplitRow& row, const SamplePlan& plan, DepSample& sample) const;
+  // Fills PPlug's block of `sample` (prompt.variant pplug; needs embeddings holding the task texts):
+  // the newest data.pplug.max_history profile rows and the task vector of the target item.
+  void fill_pplug(const SplitRow& row, DepSample& sample) const;
 
   // The special-token ids of the samples (the pad id their batches are padded with).
   const DepTokens& tokens() const { return encode_.tokens; }

@@ -24,6 +24,7 @@ struct EmbedInputConfig {
   EmbedInputFormat format = EmbedInputFormat::kKeyedText;
   std::vector<std::string> paths;
   std::vector<std::string> categories;
+  std::vector<std::string> meta_paths;
 
   template <class V>
   void visit(V& v) {
@@ -31,6 +32,9 @@ struct EmbedInputConfig {
              "keyed_text: JSONL of {key, text}; dpl: DPL test-split JSONL, keys <category>/<user>/<k>");
     v("paths", paths, "input JSONL files");
     v("categories", categories, "dpl: the category of each file in `paths`");
+    v("meta_paths", meta_paths,
+      "dpl: item meta JSONL files, merged in this order (later ones overwrite, as the data pipeline does); when "
+      "given, PPlug's task text of every item the rows mention is embedded too, under item/<asin>");
   }
 };
 

@@ -86,6 +86,8 @@ class EmbeddingStore : public ReviewEmbeddings {
 
   // ReviewEmbeddings: rows "<category>/<user>/0", "/1", … gathered contiguously (cached).
   const float* user_rows(const std::string& category, const std::string& user_id, int64_t* rows) const override;
+  // ReviewEmbeddings: row(key) (PPlug's task texts, item/<asin>).
+  const float* keyed_row(const std::string& key) const override { return row(key); }
 
  private:
   EmbeddingStore() = default;

@@ -25,4 +25,9 @@ std::string dpl_review_key(const std::string& category, const std::string& user_
 // (stable by timestamp), then the target text; keys from dpl_review_key.
 std::vector<KeyedText> dpl_texts_to_embed(const std::vector<UserRow>& rows, const std::string& category);
 
+// PPlug's task texts (pplug_task_text, key pplug_task_key) of every item the rows mention (profile
+// and target), each asin once, in first-mention order; an asin without meta is an error naming it.
+std::vector<KeyedText> pplug_task_texts_to_embed(const std::vector<const std::vector<UserRow>*>& splits,
+                                                 const MetaTable& meta, const std::string& where);
+
 }  // namespace dep

@@ -31,6 +31,13 @@ class SafetensorsReviewEmbeddings : public ReviewEmbeddings {
     *rows = info->shape[0];
     return reinterpret_cast<const float*>(file_->data(*info));
   }
+  // A keyed text's vector (PPlug's task texts): a [1, dim] tensor named by its key.
+  const float* keyed_row(const std::string& key) const override {
+    const TensorInfo* info = file_->find(key);
+    if (!info) fail(file_->path() + ": " + key, "no embedding for this key");
+    if (info->shape[0] != 1) fail(file_->path() + ": " + key, "expected one row, found " + shape_string(info->shape));
+    return reinterpret_cast<const float*>(file_->data(*info));
+  }
 
  private:
   std::shared_ptr<SafetensorsFile> file_;
