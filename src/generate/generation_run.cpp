@@ -328,6 +328,7 @@ GenerationRunSummary run_generation(const GenerateConfig& input_config, const Sh
         r.prompt_tokens = g.prompt_tokens;
         r.generated_tokens = g.generated_tokens;
         r.finish = g.stopped ? "stop" : "length";
+        start_outputs();  // the header goes down with the first record, as in the one-stage path
         log.append(r);
         ++summary.generated;
         summary.generated_tokens += g.generated_tokens;

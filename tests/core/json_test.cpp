@@ -90,7 +90,7 @@ TEST_CASE("a config value of any size is reported in bounded space", "[core][jso
   }
 }
 
-TEST_CASE("--set values go through the same strict parser", "[core][json][config]") {
+TEST_CASE("config --set values go through the same strict parser", "[core][json][config]") {
   nlohmann::json config = nlohmann::json::object();
   CHECK_THROWS_WITH(dep::apply_override(config, "x=" + nested(100000)), Catch::Contains("nesting deeper"));
   CHECK_THROWS_WITH(dep::apply_override(config, "x={\"a\":1,\"a\":2}"), Catch::Contains("duplicate key"));

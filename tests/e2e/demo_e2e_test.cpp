@@ -15,7 +15,7 @@
 #include "dep/core/config.h"
 #include "test_paths.h"
 
-TEST_CASE("the demo's trained soft prompts personalize: beyond Non-Perso and beyond zeroed vectors", "[e2e]") {
+TEST_CASE("the demo's trained soft prompts alone beat Non-Perso, intervals above 0", "[e2e]") {
   const std::string out = dep::test::scratch_dir("e2e-demo");
   const std::string command = "DEP_BUILD_DIR='" + std::string(DEP_BINARY_DIR) + "' DEP_DEMO_THREADS=2 '" +
                               std::string(DEP_SOURCE_DIR) + "/scripts/demo_pipeline.sh' --quick --out '" + out +

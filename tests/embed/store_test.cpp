@@ -212,7 +212,7 @@ TEST_CASE("dep-embed parses the example config, applies --set and dumps the effe
   CHECK(err.find("dtype") != std::string::npos);
 }
 
-TEST_CASE("--shard i/n parts merge into the whole store; merge finds missing and duplicated texts",
+TEST_CASE("dep-embed --shard i/n parts merge into the whole store; merge finds missing and duplicated texts",
           "[store][shard]") {
   const std::string dir = dep::test::scratch_dir("store-shards");
   const std::string model = dep::test::make_store_test_model(dir + "/model");
