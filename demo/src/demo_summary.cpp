@@ -10,6 +10,7 @@
 #include "dep/core/config.h"
 #include "dep/core/error.h"
 #include "dep/core/atomic_file.h"
+#include "dep/core/json.h"
 #include "dep/metrics/bleu.h"
 
 namespace dep {
@@ -35,12 +36,7 @@ std::vector<nlohmann::json> read_lines(const std::string& path) {
     size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     if (end > start) {
-      try {
-        out.push_back(nlohmann::json::parse(text.begin() + static_cast<std::ptrdiff_t>(start),
-                                            text.begin() + static_cast<std::ptrdiff_t>(end)));
-      } catch (const nlohmann::json::exception& e) {
-        fail(path + ":" + std::to_string(line), std::string("not JSON: ") + e.what());
-      }
+      out.push_back(parse_json(std::string_view(text).substr(start, end - start), path + ":" + std::to_string(line)));
     }
     start = end + 1;
   }

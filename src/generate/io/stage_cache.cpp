@@ -12,6 +12,7 @@
 
 #include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 
 namespace fs = std::filesystem;
 
@@ -43,8 +44,8 @@ std::string entry_line(const StageEntry& e) {
 
 StageEntry parse_entry(const std::string& line, const std::string& where) {
   StageEntry e;
+  const auto j = parse_json(line, where);  // the one strict parser: depth, duplicate keys, huge numbers
   try {
-    const auto j = nlohmann::json::parse(line);
     e.key = j.at("key").get<std::string>();
     e.index = j.at("index").get<int64_t>();
     e.prompt_hash = j.at("prompt_hash").get<std::string>();
