@@ -2,6 +2,7 @@
 // an allocation failure or a silently different tokenizer: deep nesting in any section, added
 // tokens with ids out of range, a non-string model.type, vocabulary ids far beyond the vocabulary.
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <string>
 
@@ -21,7 +22,9 @@ const nlohmann::json& qwen_json() {
 // Loads `j` (with the string "@@raw-value@@" replaced by the text `raw`, for values nlohmann cannot
 // hold) and returns the error message, or "" when it loads.
 std::string load_error(const nlohmann::json& j, const std::string& raw = "") {
-  const std::string dir = dep::test::scratch_dir("tokenizer_file_checks");
+  // One folder per process: ctest runs this file's cases in parallel processes, and scratch_dir
+  // empties the folder it returns.
+  const std::string dir = dep::test::scratch_dir("tokenizer_file_checks_" + std::to_string(::getpid()));
   std::string text = j.dump();
   if (!raw.empty()) text.replace(text.find("\"@@raw-value@@\""), 15, raw);
   dep::write_file_atomic(dir + "/tokenizer.json", text);
