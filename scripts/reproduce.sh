@@ -113,13 +113,11 @@ resolve_experiment() {  # ID -> resolved JSON
   echo "$json"
 }
 
-# A stage's --set arguments (one per line), placeholders filled from the environment variables
-# STORE and ADAPTER.
+# A stage's --set arguments (one per line), placeholders filled from STORE and ADAPTER.
 stage_sets() {  # JSON STAGE
   local line
   while IFS= read -r line; do
     [ -n "$line" ] || continue
-    case "$line" in *@ADAPTER@*) [ -n "${ADAPTER:-}" ] || die "@ADAPTER@ used without a train stage: $line" ;; esac
     line="${line//@STORE@/${STORE:-}}"
     line="${line//@ADAPTER@/${ADAPTER:-}}"
     printf '%s\n' "--set" "$line"
@@ -144,7 +142,7 @@ fingerprint() {  # RESOLVED_CONFIG_JSON EXTRA
 
 run_logged() {  # LOG CMD... : the tool's output to LOG (and the console with --verbose)
   local log="$1"; shift
-  echo "\$ $*" >> "$log"
+  echo "[$(date -u +%H:%M:%S)] \$ $*" >> "$log"
   if [ "$verbose" = 1 ]; then
     "$@" 2>&1 | tee -a "$log" >&2
   else
@@ -219,43 +217,67 @@ generate_stage() {  # JSON -> output dir with generations.jsonl
   echo "$dir"
 }
 
-# The run directory of an experiment (the contract with dep-report): generations.jsonl, eval.json,
-# eval_per_sample.jsonl, and experiment.json (the resolved experiment and its stage directories).
+# Evaluation of a generation (shared by every experiment with that generation), in
+# GENERATE_DIR/eval-<key>/, then the run directory of the experiment (the contract with
+# dep-report): generations.jsonl, eval.json, eval_per_sample.jsonl, and experiment.json (the
+# resolved experiment and the stage directories it used).
 eval_stage() {  # ID JSON GENERATE_DIR
-  local id="$1" json="$2" gen="$3" run="$runs/$1" metrics model key args=()
+  local id="$1" json="$2" gen="$3" run="$runs/$1" metrics model key dir args=()
   metrics="$(jq -r '.eval.metrics // "rouge,meteor,bleu"' <<< "$json")"
   model="$(jq -r '.eval.bertscore_model // ""' <<< "$json")"
   args=(--metrics "$metrics")
   [ -n "$model" ] && args+=(--bertscore-model "$model")
-  key="$(fingerprint "$(jq -n --arg g "$gen" --arg m "$metrics" --arg b "$model" '{generations: $g, metrics: $m, bertscore_model: $b}')" \
+  key="$(fingerprint "$(jq -n --arg m "$metrics" --arg b "$model" '{metrics: $m, bertscore_model: $b}')" \
     "$(cat "$gen/.reproduce-done" 2> /dev/null || echo pending)")"
-  if [ -f "$run/.reproduce-done" ] && [ "$(cat "$run/.reproduce-done")" = "$key" ]; then return; fi
+  dir="$gen/eval-$key"
+  if [ -f "$run/.reproduce-done" ] && [ "$(cat "$run/.reproduce-done")" = "$dir" ]; then return; fi
   [ "$dry" = 1 ] && { say "would evaluate -> $run" >&2; return; }
-  say "evaluate $id -> $run" >&2
+  if [ ! -f "$dir/.reproduce-done" ]; then
+    say "evaluate $id ($metrics) -> $dir" >&2
+    rm -rf "$dir.tmp"
+    mkdir -p "$dir.tmp"
+    run_logged "$dir.tmp/reproduce.log" "$bin/dep-eval" "$gen/generations.jsonl" "${args[@]}" \
+      --summary "$dir.tmp/eval.json" --per-sample "$dir.tmp/eval_per_sample.jsonl"
+    echo "$key" > "$dir.tmp/.reproduce-done"
+    rm -rf "$dir"
+    mv "$dir.tmp" "$dir"
+  fi
   rm -rf "$run.tmp"
   mkdir -p "$run.tmp"
-  cp "$gen/generations.jsonl" "$run.tmp/generations.jsonl"
-  run_logged "$run.tmp/reproduce.log" "$bin/dep-eval" "$run.tmp/generations.jsonl" "${args[@]}" \
-    --summary "$run.tmp/eval.json" --per-sample "$run.tmp/eval_per_sample.jsonl"
-  jq --arg g "$gen" --arg s "${STORE:-}" --arg t "${TRAIN_DIR:-}" \
-    '{experiment: ., stages: {embed: $s, train: (if $t == "" then null else $t end), generate: $g}}' <<< "$json" \
-    > "$run.tmp/experiment.json"
-  echo "$key" > "$run.tmp/.reproduce-done"
+  cp "$gen/generations.jsonl" "$dir/eval.json" "$dir/eval_per_sample.jsonl" "$run.tmp/"
+  jq --arg g "$gen" --arg s "${STORE:-}" --arg t "${TRAIN_DIR:-}" --arg e "$dir" \
+    '{experiment: ., stages: {embed: $s, train: (if $t == "" then null else $t end), generate: $g, eval: $e}}' \
+    <<< "$json" > "$run.tmp/experiment.json"
+  echo "$dir" > "$run.tmp/.reproduce-done"
   rm -rf "$run"
   mv "$run.tmp" "$run"
+}
+
+# A stage's directory, remembered for the rest of this call: experiments that share a stage (same
+# section, same store and adapter) ask the tool to resolve its config once.
+declare -A stage_memo=()
+stage_dir() {  # KIND JSON -> REPLY
+  local k="$1|${STORE:-}|${ADAPTER:-}|$(jq -c --arg s "$1" '.[$s]' <<< "$2")"
+  [ -n "${stage_memo[$k]:-}" ] || stage_memo[$k]="$("$1_stage" "$2")"
+  REPLY="${stage_memo[$k]}"
 }
 
 run_experiment() {  # ID
   local id="$1" json
   json="$(resolve_experiment "$id")"
-  STORE="$(embed_stage "$json")"
-  ADAPTER="" TRAIN_DIR=""
+  if jq -e '.train == null and (.generate | tostring | contains("@ADAPTER@"))' <<< "$json" > /dev/null; then
+    die "experiment $id: generate uses @ADAPTER@ but there is no train stage"
+  fi
+  STORE="" ADAPTER="" TRAIN_DIR=""
+  stage_dir embed "$json"
+  STORE="$REPLY"
   if jq -e '.train != null' <<< "$json" > /dev/null; then
-    TRAIN_DIR="$(train_stage "$json")"
+    stage_dir train "$json"
+    TRAIN_DIR="$REPLY"
     ADAPTER="$TRAIN_DIR/$(cat "$TRAIN_DIR/best" 2> /dev/null || echo checkpoint-BEST)/adapter.safetensors"
   fi
-  local gen; gen="$(generate_stage "$json")"
-  eval_stage "$id" "$json" "$gen"
+  stage_dir generate "$json"
+  eval_stage "$id" "$json" "$REPLY"
   [ "$dry" = 1 ] || say "$id: done ($runs/$id)"
 }
 
@@ -284,7 +306,14 @@ make_world() {
   run_logged "$log" "$bin/dep-data" synth --config configs/demo/synth.json --set "users=$users" --set "seed=$seed" --out "$world/data"
   run_logged "$log" "$bin/dep-make-tiny" models --data "$world/data" --decoder "$world/models/decoder-init" \
     --embedder "$world/models/embedder" --seed "$seed"
-  local store; store="$(embed_stage "$(resolve_experiment "$(jq -r '.world.embed_experiment' <<< "$overlay")")")"
+  # BERTScore's model: a tiny random LED with a byte-level BPE vocabulary, made by the test suite's
+  # maker in the venv (transformers; the venv is dep's build requirement, scripts/setup.sh).
+  local python="${DEP_VENV:-$root/.venv}/bin/python3"
+  [ -x "$python" ] || die "the smoke world's tiny BERTScore model needs the venv's python ($python; scripts/setup.sh, or set DEP_VENV)"
+  run_logged "$log" "$python" tests/metrics/led/make_tiny_bertscore.py "$world/models/led"
+  STORE="" ADAPTER=""
+  stage_dir embed "$(resolve_experiment "$(jq -r '.world.embed_experiment' <<< "$overlay")")"
+  local store="$REPLY"
   run_logged "$log" "$bin/dep-make-tiny" pretrain --config "$world/data.json" --model "$world/models/decoder-init" \
     --out "$world/models/decoder" --epochs 100 --max-steps "$steps" --threads "$threads" --seed "$seed" --embeddings "$store"
   echo "$key" > "$world/.reproduce-done"
