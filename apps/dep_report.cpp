@@ -179,6 +179,14 @@ int main(int argc, char** argv) {
                  "(docs/REPRODUCING.md, 'Reading the results')");
     auto& app = cli.app();
     app.require_subcommand(1);
+    app.footer(
+        "Targets: table1 table2 table3 table6 table7 table8 table9 (dep-report table), figure2 figure3 figure5 "
+        "(dep-report figure).\n"
+        "Runs: RUNS/<experiment>/eval.json (dep-eval --summary); figure3 also reads generations.jsonl and "
+        "eval_per_sample.jsonl.\n"
+        "A missing run, category or metric is an error naming the experiment and the file (exit 2); nothing is "
+        "written then.\n"
+        "Formats and Figure 3's uniqueness split: docs/REPRODUCING.md, 'Reading the results (dep-report)'.");
     Options o;
 
     auto* experiments = app.add_subcommand("experiments", "print the experiment ids TARGET needs, one per line");

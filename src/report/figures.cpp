@@ -15,6 +15,11 @@ namespace {
 // BLEU is on 0–100, the other metrics on 0–1: they cannot share an axis.
 bool percent_scale(const std::string& metric) { return metric.find("bleu") != std::string::npos; }
 
+// A font size at which a title fits the width (sans-serif glyphs average ~0.6 em), at most `largest`.
+double fitted_size(const std::string& text, double width, double largest) {
+  return std::min(largest, (width - 20) / (0.6 * static_cast<double>(std::max<size_t>(text.size(), 1))));
+}
+
 }  // namespace
 
 std::string k_figure_svg(const ReportTable& table) {
@@ -29,7 +34,7 @@ std::string k_figure_svg(const ReportTable& table) {
   const size_t cols = one_row ? target.categories.size() : panels.size();
   const size_t rows = one_row ? 1 : target.categories.size();
   Svg svg(pw * static_cast<double>(cols), top + ph * static_cast<double>(rows) + 20);
-  svg.text(svg.width() / 2, 20, target.title, 13, "middle", true);
+  svg.text(svg.width() / 2, 20, target.title, fitted_size(target.title, svg.width(), 13), "middle", true);
   for (size_t c = 0; c < target.categories.size(); ++c) {
     const auto& category = target.categories[c];
     for (size_t p = 0; p < panels.size(); ++p) {
@@ -53,7 +58,8 @@ std::string k_figure_svg(const ReportTable& table) {
     }
   }
   svg.text(svg.width() / 2, svg.height() - 6,
-           "ours (dep-report from " + table.runs_dir + "); value axes do not start at 0", 10, "middle", false, 0, "#555");
+           "ours (dep-report from " + table.runs_dir + "); value axes are fitted to the data and need not start at 0", 10,
+           "middle", false, 0, "#555");
   return svg.str();
 }
 
@@ -137,7 +143,7 @@ std::string uniqueness_figure_svg(const ReportTable& table, const UniquenessSpli
   bar_panel(svg, groups, style, 0, 0, 640, 370);
   svg.text(320, 392,
            "users split at the median distance (" + svg_number(split.median, "%.4g") +
-               ") of their mean review embedding to the global mean; axis does not start at 0",
+               ") of their mean review embedding to the global mean; the axis need not start at 0",
            10, "middle", false, 0, "#555");
   return svg.str();
 }
