@@ -121,7 +121,9 @@ std::string table_markdown(const ReportTable& t) {
   const bool grouped = any_group(target);
   std::string out = "# " + target.title + "\n\n";
   if (!target.note.empty()) out += target.note + "\n\n";
-  out += "Each cell: ours (paper, ours − paper)" + std::string(target.kind == "figure" ? "; the paper prints no digits for figures" : "") +
+  bool any_published = false;
+  for (const auto& c : t.cells) any_published |= c.paper.has_value();
+  out += std::string(any_published ? "Each cell: ours (paper, ours − paper)" : "Each cell: ours (the paper prints no digits here)") +
          ". Ours from `" + t.runs_dir + "/<experiment>/eval.json`.\n\n";
   std::string header = "|", rule = "|";
   if (grouped) header += " |", rule += "---|";

@@ -132,7 +132,8 @@ void bar_panel(Svg& svg, const std::vector<BarGroup>& groups, const BarPanelStyl
     colours.push_back(series_colour(i));
   const auto [axis_min, axis_max] = value_axis(lo, hi, 0.5, 0.15);
   const double left = x0 + 50, right = x0 + w - 10;
-  const double plot_top = y0 + 30, plot_bottom = y0 + h - 60;
+  // A legend goes in a strip under the title, where no bar can reach it.
+  const double plot_top = y0 + (style.series.empty() ? 30 : 52), plot_bottom = y0 + h - 60;
   auto y_of = [&, axis_min = axis_min, axis_max = axis_max](double v) {
     return plot_bottom - (v - axis_min) / (axis_max - axis_min) * (plot_bottom - plot_top);
   };
@@ -159,7 +160,16 @@ void bar_panel(Svg& svg, const std::vector<BarGroup>& groups, const BarPanelStyl
     else
       svg.text(centre, plot_bottom + 16, group.label, 11, "middle");
   }
-  if (!style.series.empty()) legend(svg, style.series, colours, right, plot_top + 4);
+  if (!style.series.empty()) {
+    double total = 0;
+    for (const auto& name : style.series) total += 30 + 6.0 * static_cast<double>(name.size());
+    double x = x0 + w / 2 - total / 2;
+    for (size_t i = 0; i < style.series.size(); ++i) {
+      svg.rect(x, y0 + 30, 10, 10, colours[i]);
+      svg.text(x + 14, y0 + 39, style.series[i], 10);
+      x += 30 + 6.0 * static_cast<double>(style.series[i].size());
+    }
+  }
 }
 
 void line_panel(Svg& svg, const std::vector<LineSeries>& series, const LinePanelStyle& style, double x0, double y0,
