@@ -95,17 +95,20 @@ bool on_path(const std::string& program) {
 }
 
 // PREFIX.png from PREFIX.svg when rsvg-convert is installed; the SVG is the figure, so a missing
-// or failing converter is a warning.
+// or failing converter is a warning, and a PNG of an earlier run is removed rather than left
+// beside an SVG it no longer shows.
 void write_png(const std::string& prefix) {
+  std::error_code ec;
   if (!on_path("rsvg-convert")) {
+    fs::remove(prefix + ".png", ec);
     dep::log::info("rsvg-convert not found: no PNG (the SVG is the figure)");
     return;
   }
   const std::string tmp = prefix + ".png.tmp." + std::to_string(::getpid());
   const std::string cmd = "rsvg-convert -o '" + tmp + "' '" + prefix + ".svg'";
   if (prefix.find('\'') != std::string::npos || std::system(cmd.c_str()) != 0) {
-    std::error_code ec;
     fs::remove(tmp, ec);
+    fs::remove(prefix + ".png", ec);
     dep::log::warn("rsvg-convert failed on " + prefix + ".svg: no PNG");
     return;
   }
