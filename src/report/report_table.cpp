@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -95,11 +97,48 @@ ReportTable fill_table(const PaperResults& paper, const PaperTarget& target, con
                         ? runs.metric(row.minuend, category, metric) - runs.metric(row.subtrahend, category, metric)
                         : runs.metric(row.experiment, category, metric);
         cell.paper = row.published(category, metric);
+        if (!row.is_difference()) {
+          if (auto count = runs.optional_metric(row.experiment, category, "count"))
+            cell.samples = static_cast<int64_t>(*count);
+        }
         table.cells.push_back(cell);
       }
   }
   return table;
 }
+
+std::vector<std::string> sample_count_mismatches(const ReportTable& t) {
+  std::vector<std::string> out;
+  for (const auto& column : t.target->columns()) {
+    std::map<std::string, int64_t> counts;  // run → samples
+    for (const auto& c : t.cells)
+      if (c.column == column && c.samples) counts[t.source_of(c.row)] = *c.samples;
+    std::set<int64_t> distinct;
+    for (const auto& [run, n] : counts) distinct.insert(n);
+    if (distinct.size() < 2) continue;
+    std::string line = column + ":";
+    for (const auto& [run, n] : counts) line += " " + run + " " + std::to_string(n) + ",";
+    line.pop_back();
+    out.push_back(line);
+  }
+  return out;
+}
+
+namespace {
+
+// "Books 317, Movies & TV 1925, …": the counts when every run agrees.
+std::string sample_counts_line(const ReportTable& t) {
+  std::string line;
+  for (const auto& column : t.target->columns())
+    for (const auto& c : t.cells)
+      if (c.column == column && c.samples) {
+        line += (line.empty() ? "" : ", ") + column_label(t, column) + " " + std::to_string(*c.samples);
+        break;
+      }
+  return line;
+}
+
+}  // namespace
 
 std::string format_value(double value, int decimals) {
   char buf[64];
@@ -145,6 +184,14 @@ std::string table_markdown(const ReportTable& t) {
         line += " " + (cell ? cell_text(*cell, d) : std::string("")) + " |";
       }
     out += line + "\n";
+  }
+  // A table compares like with like only when every run scored the same samples.
+  const auto mismatches = sample_count_mismatches(t);
+  if (!mismatches.empty()) {
+    out += "\n**Sample counts differ between runs** (eval.json `count`; a partial or limited run?):\n";
+    for (const auto& m : mismatches) out += "- " + m + "\n";
+  } else if (const auto counts = sample_counts_line(t); !counts.empty() && t.target->groups.empty()) {
+    out += "\nSamples per category (eval.json `count`, the same for every run): " + counts + ".\n";
   }
   return out;
 }

@@ -62,6 +62,16 @@ double RunResults::metric(const std::string& experiment, const std::string& cate
   return m->get<double>();
 }
 
+std::optional<double> RunResults::optional_metric(const std::string& experiment, const std::string& category,
+                                                 const std::string& metric) const {
+  const auto& categories = eval(experiment)["categories"];
+  auto c = categories.find(category);
+  if (c == categories.end()) return std::nullopt;
+  auto m = c->find(metric);
+  if (m == c->end() || !m->is_number()) return std::nullopt;
+  return m->get<double>();
+}
+
 std::vector<ScoredSample> RunResults::samples(const std::string& experiment) const {
   const std::string gen_path = run_dir(experiment) + "/generations.jsonl";
   const std::string score_path = run_dir(experiment) + "/eval_per_sample.jsonl";

@@ -62,6 +62,8 @@ TEST_CASE("a table's cells are the runs' values beside the paper's", "[report][t
   CHECK_THAT(md, Contains("| w/ AE | `ae` | 0.2600 (0.2994, -0.0394) | 0.2350 (0.2350, +0.0000) | 0.1235 (0.2355, -0.1120) |"));
   CHECK_THAT(md, Contains("| w/ SAE (ours) | `dep` |"));
 
+  CHECK_THAT(md, !Contains("Samples per category"));  // the fake runs carry no `count`
+
   const auto csv = lines_of(dep::table_csv(table));
   REQUIRE(csv.size() == 10);
   CHECK(csv[0] == "target,row,experiment,category,metric,ours,paper,diff");
@@ -164,4 +166,29 @@ TEST_CASE("dep-report table writes the three files, or nothing when a run is mis
   CHECK_THAT(r.output, Contains("use dep-report figure figure2"));
   r = dep::test::run_report("table table3 --runs \"" + dir + "/nowhere\" --out \"" + dir + "/f\"" + paper, dir);
   CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("runs scored on different numbers of samples are marked", "[report][table]") {
+  const auto dir = dep::test::report_scratch("table-counts");
+  const std::string runs = dir + "/runs";
+  const auto paper = dep::load_paper_results(dep::test::repo_paper_results());
+  auto write = [&](const std::string& id, int books) {
+    dep::test::write_eval(runs, id, {{"Books", {{"meteor", 0.3}, {"count", books}}},
+                                     {"Movies_and_TV", {{"meteor", 0.2}, {"count", 17}}},
+                                     {"CDs_and_Vinyl", {{"meteor", 0.2}, {"count", 17}}}});
+  };
+  for (const char* id : {"no_dr", "ae", "dep"}) write(id, 16);
+  auto table = dep::fill_table(paper, paper.target("table3"), dep::RunResults(runs));
+  CHECK(table.find(0, "Books", "meteor")->samples == 16);
+  CHECK(dep::sample_count_mismatches(table).empty());
+  CHECK_THAT(dep::table_markdown(table),
+             Contains("Samples per category (eval.json `count`, the same for every run): Books 16, Movies & TV 17, CDs & Vinyl 17."));
+  write("ae", 5);  // a limited run beside full ones
+  table = dep::fill_table(paper, paper.target("table3"), dep::RunResults(runs));
+  const auto mismatches = dep::sample_count_mismatches(table);
+  REQUIRE(mismatches.size() == 1);
+  CHECK(mismatches[0] == "Books: ae 5, dep 16, no_dr 16");
+  const auto md = dep::table_markdown(table);
+  CHECK_THAT(md, Contains("**Sample counts differ between runs**") && Contains("- Books: ae 5, dep 16, no_dr 16"));
+  CHECK_THAT(md, !Contains("Samples per category"));
 }

@@ -42,6 +42,10 @@ struct ReportTable {
 // metric is a dep::Error naming the experiment and the file, so no cell is left empty.
 ReportTable fill_table(const PaperResults& paper, const PaperTarget& target, const RunResults& runs);
 
+// Categories whose rows were scored on different numbers of samples (eval.json's `count`): a
+// partial or limited run beside a full one. One line per such category, naming each run's count.
+std::vector<std::string> sample_count_mismatches(const ReportTable& table);
+
 // "0.3012" at the paper's precision; "+0.0013" with a sign (a difference that rounds to zero is +).
 std::string format_value(double value, int decimals);
 std::string format_signed(double value, int decimals);

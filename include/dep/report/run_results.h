@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ class RunResults {
 
   // categories.<category>.<metric> of the experiment's eval.json (read once).
   double metric(const std::string& experiment, const std::string& category, const std::string& metric) const;
+  // The same, or nothing when the category has no such number (e.g. `count` in a hand-made file).
+  std::optional<double> optional_metric(const std::string& experiment, const std::string& category,
+                                        const std::string& metric) const;
 
   // generations.jsonl joined with eval_per_sample.jsonl by line order (blank lines skipped, as
   // dep-eval does); different line counts are an error naming both files.
