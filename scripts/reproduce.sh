@@ -47,7 +47,7 @@ done
 case " ${targets_all[*]} all " in *" $target "*) ;; *) die "unknown TARGET '$target' (one of: ${targets_all[*]} all)" ;; esac
 case "$gpus" in ''|*[!0-9]*|0) die "--gpus needs a positive integer, got '$gpus'" ;; esac
 command -v jq > /dev/null || die "needs jq (Debian: apt-get install jq; scripts/setup.sh installs it)"
-for tool in dep-data dep-embed dep-train dep-generate dep-eval; do
+for tool in dep-data dep-embed dep-train dep-generate dep-eval dep-report; do
   [ -n "$resolve_id" ] && break
   [ -x "$bin/$tool" ] || die "$bin/$tool is missing: build first (scripts/build.sh) or set DEP_BIN_DIR"
 done
@@ -257,7 +257,7 @@ eval_stage() {  # ID JSON GENERATE_DIR
 # section, same store and adapter) ask the tool to resolve its config once.
 declare -A stage_memo=()
 stage_dir() {  # KIND JSON -> REPLY
-  local k="$1|${STORE:-}|${ADAPTER:-}|$(jq -c --arg s "$1" '.[$s]' <<< "$2")"
+  local k="$1|${STORE:-}|${ADAPTER:-}|$(jq -S -c --arg s "$1" '.[$s]' <<< "$2")"
   [ -n "${stage_memo[$k]:-}" ] || stage_memo[$k]="$("$1_stage" "$2")"
   REPLY="${stage_memo[$k]}"
 }
@@ -320,18 +320,6 @@ make_world() {
 }
 
 experiments_of() {  # TARGET -> ids, one per line
-  if [ ! -x "$bin/dep-report" ]; then  # TEMPORARY until the report branch lands
-    case "$1" in
-      table1) printf '%s\n' non_perso_32b rag_32b pag_32b dpl_32b non_perso rag pag dpl pplug dep ;;
-      table2|table6) printf '%s\n' non_perso his_no_text diff_no_text both_no_text his_text diff_text dep ;;
-      table3|table7) printf '%s\n' no_dr ae dep ;;
-      table8) printf '%s\n' retrieval_random retrieval_bm25 retrieval_dense retrieval_recency ;;
-      table9) printf '%s\n' no_guidance dep ;;
-      figure2|figure5) printf '%s\n' k0 k1 k2 k3 k4 k5 k6 k7 k8 ;;
-      figure3) printf '%s\n' non_perso dpl dep ;;
-    esac
-    return
-  fi
   "$bin/dep-report" experiments "$1" || die "dep-report experiments $1 failed"
 }
 
