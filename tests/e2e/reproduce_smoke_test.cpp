@@ -1,17 +1,20 @@
 // scripts/reproduce.sh --smoke end to end (issues 15 and 16): Table 1 (Non-Perso, RAG, PAG, DPL,
 // PPlug, DEP, and the 32B rows) and Table 2 (the his/diff × text ablations) on the built-in world,
-// one world shared by both targets. Every step runs for real (embed, dep-train with METEOR
-// selection, dep-generate, dep-eval, dep-report); the test then checks that every cell of
-// results/table{1,2}.csv came from a run: no empty cell, each of our numbers equal to the run's
-// eval.json value, every cell the paper's layout asks for present, and each run's per-sample scores
-// line up with its generations.
+// one world shared by both targets, and Figure 3 (Table 1's runs, no new step) for a plot. Every
+// step runs for real (embed, dep-train with METEOR selection, dep-generate, dep-eval, dep-report);
+// the test then checks that every cell of results/table{1,2}.csv came from a run: no empty cell,
+// each of our numbers equal to the run's eval.json value, every cell the paper's layout asks for
+// present, each run's per-sample scores lined up with its generations, and the figure a
+// well-formed SVG.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -47,6 +50,66 @@ std::vector<std::string> csv_fields(const std::string& line) {
     }
   }
   return out;
+}
+
+// Well-formed XML as an SVG writer emits it: one <svg> root, every element closed in order,
+// attribute values quoted, no stray '<' or '&' in text.
+std::string svg_problem(const std::string& text) {
+  std::vector<std::string> open;
+  bool root_seen = false;
+  size_t i = 0;
+  if (text.compare(0, 5, "<?xml") == 0) i = text.find("?>") + 2;
+  while (i < text.size()) {
+    if (text[i] != '<') {
+      if (text[i] == '&') {
+        const size_t end = text.find(';', i);
+        if (end == std::string::npos || end - i > 8) return "a bare '&' at " + std::to_string(i);
+      }
+      if (!open.empty() || std::isspace(static_cast<unsigned char>(text[i]))) {
+        ++i;
+        continue;
+      }
+      return "text outside the root at " + std::to_string(i);
+    }
+    if (text.compare(i, 4, "<!--") == 0) {
+      const size_t end = text.find("-->", i);
+      if (end == std::string::npos) return "an unclosed comment";
+      i = end + 3;
+      continue;
+    }
+    size_t end = i + 1;
+    char quote = 0;
+    for (; end < text.size(); ++end) {
+      if (quote) {
+        if (text[end] == quote) quote = 0;
+        else if (text[end] == '<') return "'<' inside an attribute at " + std::to_string(end);
+      } else if (text[end] == '"' || text[end] == '\'') {
+        quote = text[end];
+      } else if (text[end] == '>') {
+        break;
+      } else if (text[end] == '<') {
+        return "'<' inside a tag at " + std::to_string(end);
+      }
+    }
+    if (end >= text.size()) return "an unclosed tag at " + std::to_string(i);
+    const std::string tag = text.substr(i + 1, end - i - 1);
+    const bool closing = !tag.empty() && tag[0] == '/';
+    const bool self_closing = !tag.empty() && tag.back() == '/';
+    const std::string name = tag.substr(closing ? 1 : 0, tag.find_first_of(" \t\n/", closing ? 1 : 0) - (closing ? 1 : 0));
+    if (name.empty()) return "an empty tag at " + std::to_string(i);
+    if (closing) {
+      if (open.empty() || open.back() != name) return "</" + name + "> closes nothing open at " + std::to_string(i);
+      open.pop_back();
+    } else {
+      if (open.empty() && (root_seen || name != "svg")) return "<" + name + "> outside the <svg> root";
+      root_seen = true;
+      if (!self_closing) open.push_back(name);
+    }
+    i = end + 1;
+  }
+  if (!root_seen) return "no <svg> root";
+  if (!open.empty()) return "<" + open.back() + "> is never closed";
+  return "";
 }
 
 size_t count_lines(const std::string& path) {
@@ -114,11 +177,12 @@ std::set<std::string> check_target(const std::string& dir, const std::string& ta
 
 }  // namespace
 
-TEST_CASE("reproduce.sh smoke: every cell of Table 1 and Table 2 comes from a run of every method", "[e2e]") {
+TEST_CASE("reproduce.sh smoke: every cell of Table 1 and Table 2 comes from a run of every method, Figure 3 is well-formed SVG",
+          "[e2e]") {
   const std::string dir = dep::test::scratch_dir("reproduce-smoke-" + std::to_string(::getpid()));
   const std::string log = dir + ".log";
   std::filesystem::remove(log);
-  for (const char* target : {"table1", "table2"}) {
+  for (const char* target : {"table1", "table2", "figure3"}) {
     const std::string command = "DEP_BUILD_DIR='" + std::string(DEP_BINARY_DIR) + "' '" + std::string(DEP_SOURCE_DIR) +
                                 "/scripts/reproduce.sh' " + target + " --smoke --smoke-dir '" + dir + "' >> '" + log +
                                 "' 2>&1";
@@ -135,6 +199,15 @@ TEST_CASE("reproduce.sh smoke: every cell of Table 1 and Table 2 comes from a ru
     CHECK(generations > 0);
     CHECK(count_lines(run + "/eval_per_sample.jsonl") == generations);
   }
+  // The plot, and the checker on a broken one.
+  std::ifstream svg_file(dir + "/results/figure3.svg");
+  REQUIRE(svg_file);
+  const std::string svg((std::istreambuf_iterator<char>(svg_file)), std::istreambuf_iterator<char>());
+  CHECK(svg_problem(svg) == "");
+  CHECK(svg.find("<rect") != std::string::npos);
+  CHECK(svg_problem(svg.substr(0, svg.size() / 2)) != "");
+  CHECK(svg_problem("<svg><g></svg>") != "");
+  CHECK(svg_problem("<svg><text>a & b</text></svg>") != "");
   // Trained methods chose their checkpoint by val METEOR (the paper's selection).
   const auto dep_run = dep::read_json_file(dir + "/runs/dep/experiment.json");
   const std::string train_dir = dep_run.at("stages").at("train").get<std::string>();
