@@ -326,13 +326,13 @@ experiments_of() {  # TARGET -> ids, one per line
 report() {  # TARGET
   local t="$1" kind args=(--runs "$runs" --out "$results/$t")
   case "$t" in figure*) kind=figure ;; *) kind=table ;; esac
+  [ "$dry" = 1 ] && { say "would write $results/$t.* (dep-report $kind $t)"; return; }
   if [ "$t" = figure3 ]; then
     # Uniqueness groups from DEP's store and the data settings of DEP's generation.
     local store; store="$(jq -r '.stages.embed' "$runs/dep/experiment.json")"
     jq '.data' "$(jq -r '.stages.generate' "$runs/dep/experiment.json")/reproduce-config.json" > "$work/figure3-data.json"
     args+=(--embeddings "$store" --config "$work/figure3-data.json")
   fi
-  [ "$dry" = 1 ] && { say "would write $results/$t.* (dep-report $kind $t)"; return; }
   run_logged "$work/report.log" "$bin/dep-report" "$kind" "$t" "${args[@]}"
   say "wrote $(ls "$results/$t".* | tr '\n' ' ')"
 }
