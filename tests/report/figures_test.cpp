@@ -266,6 +266,10 @@ TEST_CASE("dep-report figure: figure2 and figure3 end to end", "[report][figure]
   r = dep::test::run_report(fig3, dir);
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.output, Contains("needs --embeddings STORE and --config DATA_CONFIG"));
+  dep::test::write_text(dir + "/books.json", json{{"data", {{"root", dir + "/data"}, {"categories", {"Books"}}}}}.dump());
+  r = dep::test::run_report(fig3 + " --embeddings \"" + dir + "/store\" --config \"" + dir + "/books.json\"", dir);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Contains("books.json: data.categories") && Contains("has no \"CDs_and_Vinyl\""));
   r = dep::test::run_report(fig3 + " --embeddings \"" + dir + "/store\" --config \"" + dir + "/data.json\"", dir);
   REQUIRE(r.exit_code == 0);
   const auto svg = dep::test::read_text(dir + "/results/figure3.svg");
