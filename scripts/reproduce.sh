@@ -10,11 +10,13 @@
 #   demo's tools, configs/experiments/smoke.json's smaller numbers), CPU, minutes; everything goes
 #   under the smoke dir (default build/smoke), one world shared by every target run there.
 # --gpus N: dep-embed, dep-train and dep-generate run as N processes under torchrun (then the
-#   shards are merged); with --smoke, N CPU processes (Gloo), which exercises the same launch. --work DIR: where stages/, runs/ and the target files go (default results/).
+#   shards are merged); with --smoke, N CPU processes (Gloo), which exercises the same launch.
+# --work DIR: where stages/, runs/ and the target files go (default results/).
 # Every step is keyed by a hash of its resolved config (the tool's --dump-config with the
 # experiment's overrides) and of the files that config names (size + mtime): a step whose key has a
 # finished output is skipped, a changed config reruns that step and what depends on it, and an
-# interrupted step resumes (the tools resume). DEP_BUILD_DIR / DEP_BIN_DIR pick the binaries.
+# interrupted step resumes (the tools resume). DEP_BUILD_DIR / DEP_BIN_DIR pick the binaries,
+# DEP_EXPERIMENTS_DIR another experiments folder (default configs/experiments).
 set -euo pipefail
 shopt -s inherit_errexit  # a failing step inside $(...) stops the script too
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +26,7 @@ experiments_dir="${DEP_EXPERIMENTS_DIR:-$root/configs/experiments}"
 targets_all=(table1 table2 table3 table6 table7 table8 table9 figure2 figure3 figure5)
 
 die() { echo "reproduce.sh: $*" >&2; exit 2; }
-usage() { sed -n 2,17p "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
 target="" smoke=0 smoke_dir="" gpus=1 work="" dry=0 verbose=0 resolve_id=""
 while [ $# -gt 0 ]; do
