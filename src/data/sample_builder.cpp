@@ -54,6 +54,16 @@ DepSampleBuilder::DepSampleBuilder(const DataConfig& config, const DepData& data
   if (config.history.k > config.embeddings.slots && (shows_his_tokens(variant_) || shows_diff_tokens(variant_)))
     fail("history.k", "shows " + std::to_string(config.history.k) + " reviews but only " +
                           std::to_string(config.embeddings.slots) + " embedding slots exist");
+  // Without a caller's query, dense retrieval asks with the target item's text (title and
+  // description, PPlug's task text) as the store holds it under item/<asin> (dep-embed with
+  // input.meta_paths), so every tool that opens a store can retrieve densely (paper Table 8).
+  if (retrieval_ == RetrievalMethod::kDense && embeddings_ && !query_) {
+    const ReviewEmbeddings* store = embeddings_;
+    query_ = [store](const SplitRow& row) {
+      const float* q = store->keyed_row(pplug_task_key(row.row.data.asin));
+      return std::vector<float>(q, q + store->dim());
+    };
+  }
   if (retrieval_ == RetrievalMethod::kDense && (!embeddings_ || !query_))
     fail("history.retrieval", "dense retrieval needs review embeddings and a query embedder");
   if (!embeddings_) return;

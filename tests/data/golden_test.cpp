@@ -440,3 +440,22 @@ TEST_CASE("golden: the PPlug prompt and block (newest history rows, the task tex
   // A store without the task text is an error naming its key.
   CHECK_THROWS_WITH(all.build(row_of(data, "U1"), false), Catch::Contains("item/I6"));
 }
+
+TEST_CASE("golden: dense retrieval without a caller's query asks with the target item's stored text vector",
+          "[data][golden][retrieval]") {
+  const auto root = write_dataset();
+  auto config = golden_config(root);
+  config.prompt.variant = "item_and_reviews";
+  config.history.retrieval = "dense";
+  const auto data = dep::load_dep_data(config, dep::DepSplit::kTest);
+  auto e = embeddings();
+  // U4's rows r = [4 + 0.1 r, 0.5 r − 4, (r mod 3) − 1]; the query (0, 0, 1) ranks them by their
+  // last component over their norm: row 2 (+0.197), row 1 (0), row 0 (−0.174), row 3 (−0.197).
+  e.add_keyed("item/I2", {0.0f, 0.0f, 1.0f});
+  dep::DepSampleBuilder builder(config, data, line_encoder, &e);
+  CHECK(builder.plan(row_of(data, "U4")).history == std::vector<int64_t>{2, 1, 0, 3});
+  // Another target item's vector is missing from the store: an error naming its key.
+  CHECK_THROWS_WITH(builder.plan(row_of(data, "U1")), Catch::Contains("item/I6"));
+  // Without a store there is nothing to ask with.
+  CHECK_THROWS_WITH(dep::DepSampleBuilder(config, data, line_encoder), Catch::Contains("dense retrieval"));
+}
