@@ -218,8 +218,9 @@ std::map<std::string, std::vector<std::string>> parse_safetensors_index(const st
     // A shard elsewhere ("../x", "/etc/x") would read a file outside the model directory.
     if (shard.empty() || shard == "." || shard == ".." || shard.find('/') != std::string::npos ||
         shard.find('\0') != std::string::npos) {
-      fail(index_path, "weight_map['" + text_excerpt(item.key()) + "']: shard '" + text_excerpt(shard) +
-                           "' is not a file name in the model directory");
+      // json_excerpt quotes and escapes it: a NUL or newline in the name stays visible in the message.
+      fail(index_path, "weight_map['" + text_excerpt(item.key()) + "']: shard " + json_excerpt(item.value()) +
+                           " is not a file name in the model directory");
     }
     shards[shard].push_back(item.key());
   }

@@ -20,6 +20,7 @@ namespace {
 
 // Forks; the child blocks SIGTERM, makes it pending, silences its output and executes `path`.
 int exit_status_with_pending_sigterm(const std::string& path) {
+  std::fflush(stdout);  // or the child flushes the parent's buffered output again
   const pid_t pid = fork();
   if (pid == 0) {
     sigset_t stop;

@@ -182,9 +182,10 @@ TEST_CASE("an index's shard names stay inside the model directory", "[safetensor
   for (const std::string& shard : std::vector<std::string>{"../model.safetensors", "/etc/passwd", "sub/x.safetensors", "", "..",
                                   std::string("a\0b", 3)}) {
     INFO(shard);
-    CHECK_THAT(index_error(shard), Catch::StartsWith("m/model.safetensors.index.json: weight_map['a']: shard '") &&
+    CHECK_THAT(index_error(shard), Catch::StartsWith("m/model.safetensors.index.json: weight_map['a']: shard \"") &&
                                        Catch::Contains("is not a file name in the model directory"));
   }
+  CHECK_THAT(index_error(std::string("a\0b", 3)), Catch::Contains("shard \"a\\u0000b\" is not a file name"));
   CHECK(index_error("model-00001-of-00002.safetensors") == "accepted");
   CHECK_THROWS_WITH(dep::parse_safetensors_index("i.json", "[1]"), Catch::Contains("i.json: expected a JSON object"));
   CHECK_THROWS_WITH(dep::parse_safetensors_index("i.json", R"({"weight_map": {"a": "x", "a": "y"}})"),
