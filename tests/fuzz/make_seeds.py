@@ -128,4 +128,28 @@ put("fuzz_eval_input", "generations.jsonl", lines)
 put("fuzz_eval_input", "predictions_txt", "#Picked this up on a whim!\n---------------------------------\nSecond one.\n"
     "---------------------------------\n\x01" + json.dumps({"reference": "I had been waiting."}) + "\n" +
     json.dumps({"out_str": "Second reference."}) + "\n")
+# Issue 20's crash and silent-misread inputs (each fixed, each with a unit test): replayed under the
+# sanitizers on every fuzz.sh run. 20,000 levels stand for the 10^5 that overflowed the stack.
+deep = "[" * 20000 + "]" * 20000
+put("fuzz_config", "regression_deep_value", bytes([0]) + ('{"optim": {"lr": %s}}' % deep).encode())
+put("fuzz_config", "regression_duplicate_key", bytes([0]) + b'{"optim": {"lr": 1e-5, "lr": 2e-5}}')
+put("fuzz_config", "regression_huge_number", bytes([1]) + b'{"sampling": {"temperature": 1e400}}')
+deep_tok = json.loads(open(os.path.join(corpus, "fuzz_tokenizer_json", "bpe_small.json")).read())
+deep_tok["normalizer"] = None
+text = json.dumps(deep_tok, ensure_ascii=False)
+put("fuzz_tokenizer_json", "regression_deep_normalizer", text.replace('"normalizer": null', '"normalizer": ' + deep, 1))
+for name, token_id in (("regression_added_id_2_63", "9223372036854775808"), ("regression_added_id_negative", "-1")):
+    t = json.loads(text)
+    t["added_tokens"][0]["id"] = 0
+    put("fuzz_tokenizer_json", name, json.dumps(t, ensure_ascii=False).replace('"id": 0', '"id": ' + token_id, 1))
+put("fuzz_tokenizer_json", "regression_model_type_number", text.replace('"type": "BPE"', '"type": 5', 1))
+line = json.dumps(row)
+put("fuzz_dpl_rows", "regression_deep_field", line.replace('"title": "Four stars"', '"title": ' + deep, 1) + "\n")
+put("fuzz_dpl_rows", "regression_huge_number", line.replace('"rating": 4.0', '"rating": 1e400', 1) + "\n")
+put("fuzz_dpl_rows", "regression_timestamp_2_63", line.replace("1281693700000", "9223372036854775808", 1) + "\n")
+put("fuzz_dpl_rows", "regression_5000_digits", line.replace("1281693700000", "9" * 5000, 1) + "\n")
+bom = safetensors([("a", "F32", [1], f32(1))])
+length = struct.unpack("<Q", bom[:8])[0]
+put("fuzz_safetensors_header", "regression_bom", struct.pack("<Q", length + 3) + b"\xef\xbb\xbf" + bom[8:])
+put("fuzz_generation_resume", "regression_deep_line", lines + '{"index": ' + deep + '}\n')
 print("seeds written to", corpus, file=sys.stderr)
