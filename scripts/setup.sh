@@ -2,7 +2,7 @@
 # Installs what dep needs on Debian 12 (idempotent: skips what is present).
 #   Debian packages: compilers' libraries, CLI11, nlohmann-json, spdlog/fmt, Catch2 v2, PCRE2,
 #                    utf8proc, sentencepiece, ninja, ccache, WordNet 3.0, Gloo headers (c10d), jq
-#                    (scripts/reproduce.sh).
+#                    (scripts/reproduce.sh), clang with its sanitizer/libFuzzer runtimes (scripts/fuzz.sh).
 #   Python venv ($DEP_VENV, default ./.venv): the torch wheel (its LibTorch is what dep builds
 #                    against) and the reference stack tests/benchmarks compare with.
 set -euo pipefail
@@ -14,7 +14,8 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 apt_packages=(build-essential cmake ninja-build ccache pkg-config python3 python3-venv
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev catch2 libpcre2-dev libutf8proc-dev
-  libsentencepiece-dev wordnet-base libgloo-dev jq)
+  libsentencepiece-dev wordnet-base libgloo-dev jq
+  clang libclang-rt-dev)  # scripts/fuzz.sh: libFuzzer, AddressSanitizer, UBSan
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,15 +11,6 @@
 
 namespace dep {
 
-namespace {
-// `dep.adapter` holds the config JSON (the key dep has always written); the method and hidden size
-// sit beside it. Files without a method key are DEP's (written before there were other methods).
-constexpr const char* kConfigKey = "dep.adapter";
-constexpr const char* kMethodKey = "dep.adapter_method";
-constexpr const char* kHiddenKey = "dep.adapter_hidden_size";
-constexpr const char* kDefaultMethod = "dep";
-}  // namespace
-
 int64_t Adapter::trainable_parameter_count() const {
   int64_t n = 0;
   for (const auto& p : parameters()) {
@@ -29,29 +20,15 @@ int64_t Adapter::trainable_parameter_count() const {
 }
 
 std::map<std::string, std::string> adapter_metadata(const Adapter& adapter) {
-  return {{"format", "pt"},
-          {kConfigKey, adapter.config_json().dump()},
-          {kMethodKey, adapter.method()},
-          {kHiddenKey, std::to_string(adapter.hidden_size())}};
+  return adapter_file_metadata(adapter.method(), adapter.config_json(), adapter.hidden_size());
 }
 
 bool read_adapter_file_info(const SafetensorsCheckpoint& checkpoint, AdapterFileInfo& info) {
   for (const auto& file : checkpoint.files()) {
-    const auto& metadata = file->metadata();
-    auto config = metadata.find(kConfigKey);
-    if (config == metadata.end()) continue;
-    info.config = parse_json(config->second, file->path() + ": " + kConfigKey + " metadata");
-    auto method = metadata.find(kMethodKey);
-    info.method = method != metadata.end() ? method->second : kDefaultMethod;
-    info.hidden_size = info.config.value("hidden_size", int64_t{0});
-    if (auto hidden = metadata.find(kHiddenKey); hidden != metadata.end()) {
-      try {
-        info.hidden_size = std::stoll(hidden->second);
-      } catch (const std::exception&) {
-        fail(file->path(), std::string(kHiddenKey) + " metadata is not a number: " + hidden->second);
-      }
+    if (auto found = adapter_file_info(file->metadata(), file->path())) {
+      info = std::move(*found);
+      return true;
     }
-    return true;
   }
   return false;
 }

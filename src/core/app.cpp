@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -42,7 +43,18 @@ void default_openmp_wait_policy(int, char** argv, char** envp) {
   for (size_t i = 0; i < count; ++i) extended[i] = envp[i];
   extended[count] = const_cast<char*>(kSetting);
   extended[count + 1] = nullptr;
+  // Handlers do not survive execve but a blocked signal stays pending: the new image's first code
+  // (interrupt.cpp) installs them and unblocks, so a SIGTERM during its loading still gives 130.
+  sigset_t stop, previous;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  sigprocmask(SIG_BLOCK, &stop, &previous);
+  // A signal the handlers already took (when interrupt.cpp's .preinit_array entry ran first) would
+  // be lost with this image's flag: make it pending again.
+  if (interrupt_requested()) raise(SIGTERM);
   execve("/proc/self/exe", argv, extended);  // returns only on failure
+  sigprocmask(SIG_SETMASK, &previous, nullptr);
 }
 
 #if defined(__linux__) && defined(__ELF__)
@@ -101,6 +113,9 @@ int run_main(const std::function<int()>& body) {
   try {
     log_to_stderr();
     install_interrupt_handlers();
+    // A signal during start-up (while the loader mapped LibTorch) was kept for the handlers: the
+    // user asked to stop before anything began.
+    throw_if_interrupted("start-up");
     return body();
   } catch (const ExitRequest& e) {
     return e.code;

@@ -20,8 +20,18 @@ extern "C" void on_signal(int) {
 
 // Runs from the executable's .preinit_array, before any shared library's initializer and before
 // main: LibTorch takes a noticeable time to initialize, and a SIGTERM in that window would
-// otherwise kill the tool with the default action instead of the documented exit code 130.
-extern "C" void dep_install_interrupt_handlers_early(int, char**, char**) { install_interrupt_handlers(); }
+// otherwise kill the tool with the default action instead of the documented exit code 130. The
+// tool's launcher (apps/signal_launcher.cpp) and the OpenMP re-execution (app.cpp) start it with
+// SIGINT/SIGTERM blocked, so a signal that came while the loader mapped the libraries is pending:
+// unblocking, once the handlers are in, delivers it to them.
+extern "C" void dep_install_interrupt_handlers_early(int, char**, char**) {
+  install_interrupt_handlers();
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  sigprocmask(SIG_UNBLOCK, &stop, nullptr);
+}
 __attribute__((section(".preinit_array"), used)) void (*const g_early_install)(int, char**, char**) =
     dep_install_interrupt_handlers_early;
 }  // namespace

@@ -1,5 +1,6 @@
 // safetensors reader (mmap + validation) and writer; the rules follow docs/reference-behaviour.md §D.3.
 #include "dep/core/safetensors.h"
+#include "dep/core/safetensors_parse.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -188,6 +189,44 @@ void parse_safetensors_header(const std::string& path, const std::string& header
   }
 }
 
+uint64_t parse_safetensors_buffer(const std::string& path, const uint8_t* bytes, uint64_t size,
+                                  std::map<std::string, std::string>& metadata, std::vector<TensorInfo>& tensors) {
+  if (size < 8) fail(path, "file is " + std::to_string(size) + " bytes, too small for a safetensors header");
+  const uint64_t header_size = read_u64_le(bytes);
+  if (header_size > kMaxHeaderSize) {
+    fail(path, "header length " + std::to_string(header_size) + " exceeds the 100 MB limit");
+  }
+  if (header_size > size - 8) {
+    fail(path, "header length " + std::to_string(header_size) + " runs past the end of the " +
+                   std::to_string(size) + "-byte file");
+  }
+  const std::string header(reinterpret_cast<const char*>(bytes + 8), header_size);
+  parse_safetensors_header(path, header, size, metadata, tensors);
+  return 8 + header_size;
+}
+
+std::map<std::string, std::vector<std::string>> parse_safetensors_index(const std::string& index_path,
+                                                                        const std::string& text) {
+  const nlohmann::json index = parse_json(text, index_path);
+  if (!index.is_object()) fail(index_path, "expected a JSON object");
+  auto map = index.find("weight_map");
+  if (map == index.end() || !map->is_object()) fail(index_path, "missing 'weight_map' object");
+  std::map<std::string, std::vector<std::string>> shards;
+  for (const auto& item : map->items()) {
+    if (!item.value().is_string()) fail(index_path, "weight_map['" + text_excerpt(item.key()) + "'] is not a string");
+    const auto& shard = item.value().get_ref<const std::string&>();
+    // A shard elsewhere ("../x", "/etc/x") would read a file outside the model directory.
+    if (shard.empty() || shard == "." || shard == ".." || shard.find('/') != std::string::npos ||
+        shard.find('\0') != std::string::npos) {
+      // json_excerpt quotes and escapes it: a NUL or newline in the name stays visible in the message.
+      fail(index_path, "weight_map['" + text_excerpt(item.key()) + "']: shard " + json_excerpt(item.value()) +
+                           " is not a file name in the model directory");
+    }
+    shards[shard].push_back(item.key());
+  }
+  return shards;
+}
+
 std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
@@ -210,18 +249,8 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
   if (map == MAP_FAILED) fail(path, std::string("mmap failed: ") + std::strerror(errno));
   file->mapping_ = map;
   file->mapping_size_ = size;
-  const auto* bytes = static_cast<const uint8_t*>(map);
-  const uint64_t header_size = read_u64_le(bytes);
-  if (header_size > kMaxHeaderSize) {
-    fail(path, "header length " + std::to_string(header_size) + " exceeds the 100 MB limit");
-  }
-  if (header_size > size - 8) {
-    fail(path, "header length " + std::to_string(header_size) + " runs past the end of the " +
-                   std::to_string(size) + "-byte file");
-  }
-  std::string header(reinterpret_cast<const char*>(bytes + 8), header_size);
-  parse_safetensors_header(path, header, size, file->metadata_, file->tensors_);
-  file->data_ = bytes + 8 + header_size;
+  file->data_ = static_cast<const uint8_t*>(map) +
+                parse_safetensors_buffer(path, static_cast<const uint8_t*>(map), size, file->metadata_, file->tensors_);
   for (size_t i = 0; i < file->tensors_.size(); ++i) file->index_[file->tensors_[i].name] = i;
   return file;
 }
@@ -264,14 +293,7 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open(const std::string& path) {
   const std::string index_path = (fs::path(path) / "model.safetensors.index.json").string();
   const std::string single_path = (fs::path(path) / "model.safetensors").string();
   if (fs::exists(index_path)) {
-    const nlohmann::json index = read_json_file(index_path);
-    auto map = index.find("weight_map");
-    if (map == index.end() || !map->is_object()) fail(index_path, "missing 'weight_map' object");
-    std::map<std::string, std::vector<std::string>> shards;
-    for (const auto& item : map->items()) {
-      if (!item.value().is_string()) fail(index_path, "weight_map['" + item.key() + "'] is not a string");
-      shards[item.value().get<std::string>()].push_back(item.key());
-    }
+    const auto shards = parse_safetensors_index(index_path, read_file(index_path));
     for (const auto& [shard, names] : shards) {
       const std::string shard_path = (fs::path(path) / shard).string();
       if (!fs::exists(shard_path)) {

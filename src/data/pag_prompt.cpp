@@ -5,6 +5,7 @@
 
 #include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/data/dep_prompt.h"
 #include "dep/data/retrieval.h"
 
@@ -85,12 +86,8 @@ std::string fill_template(const std::string& text, const std::map<std::string, s
 }
 
 PagPrompts PagPrompts::parse(const std::string& json_text, const std::string& source) {
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::exception& e) {
-    fail(source, std::string("not valid JSON: ") + e.what());
-  }
+  // The one strict parser (depth, duplicate keys, huge numbers): json.h.
+  const nlohmann::json json = parse_json(json_text, source);
   if (!json.is_object()) fail(source, "expected a JSON object");
   PagPrompts p;
   p.source = source;

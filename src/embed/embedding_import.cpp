@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/data/dataset.h"
 
 namespace dep {
@@ -21,12 +22,7 @@ ImportedVectors read_imported_vectors(const std::string& path) {
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = path + ":" + std::to_string(number);
-    nlohmann::json row;
-    try {
-      row = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      fail(where, std::string("invalid JSON: ") + e.what());
-    }
+    const nlohmann::json row = parse_json(line, where);  // json.h: depth, duplicate keys, huge numbers
     if (!row.is_object()) fail(where, "expected a JSON object with \"text\" and \"embedding\"");
     auto text = row.find("text");
     if (text == row.end() || !text->is_string()) fail(where, "needs a string field \"text\"");

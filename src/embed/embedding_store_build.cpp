@@ -70,10 +70,16 @@ void check_parts(const std::string& dir, const std::vector<ShardPlan>& plans, in
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("part-", 0) != 0 || entry.path().extension() != ".json") continue;
-    const auto json = nlohmann::json::parse(read_file(entry.path().string()));
-    for (const auto& shard : json.at("shards")) {
-      claims.push_back({shard.at("first_row").get<int64_t>(), shard.at("rows").get<int64_t>(),
-                        shard.at("texts_hash").get<std::string>(), name});
+    const std::string path = entry.path().string();
+    const auto json = read_json_file(path);  // json.h: depth, duplicate keys, huge numbers
+    try {
+      for (const auto& shard : json.at("shards")) {
+        claims.push_back({shard.at("first_row").get<int64_t>(), shard.at("rows").get<int64_t>(),
+                          shard.at("texts_hash").get<std::string>(), name});
+      }
+    } catch (const nlohmann::json::exception& e) {
+      fail(path, "not a part file of dep-embed --shard (expected \"shards\": [{first_row, rows, texts_hash}]): " +
+                     text_excerpt(e.what(), 120));
     }
   }
   if (claims.empty()) fail(dir, "no part files (part-I-of-N.json) of dep-embed --shard runs to merge");

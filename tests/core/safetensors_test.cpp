@@ -8,6 +8,7 @@
 
 #include "dep/core/error.h"
 #include "dep/core/safetensors.h"
+#include "dep/core/safetensors_parse.h"
 #include "test_paths.h"
 
 using dep::Dtype;
@@ -164,6 +165,31 @@ TEST_CASE("sharded checkpoints load through the index and report a missing shard
   std::filesystem::remove(dir + "/model-00002-of-00002.safetensors");
   CHECK_THROWS_WITH(dep::SafetensorsCheckpoint::open(dir),
                     Catch::Contains("shard 'model-00002-of-00002.safetensors'") && Catch::Contains("missing"));
+}
+
+TEST_CASE("an index's shard names stay inside the model directory", "[safetensors][reliability]") {
+  // "../x" or "/etc/x" would open a file elsewhere; the reference indexes name plain files.
+  auto index_error = [](const std::string& shard) {
+    const nlohmann::json index = {{"weight_map", {{"a", shard}}}};
+    try {
+      dep::parse_safetensors_index("m/model.safetensors.index.json", index.dump());
+    } catch (const dep::Error& e) {
+      CHECK(e.kind() == dep::ErrorKind::kBadInput);
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  for (const std::string& shard : std::vector<std::string>{"../model.safetensors", "/etc/passwd", "sub/x.safetensors", "", "..",
+                                  std::string("a\0b", 3)}) {
+    INFO(shard);
+    CHECK_THAT(index_error(shard), Catch::StartsWith("m/model.safetensors.index.json: weight_map['a']: shard \"") &&
+                                       Catch::Contains("is not a file name in the model directory"));
+  }
+  CHECK_THAT(index_error(std::string("a\0b", 3)), Catch::Contains("shard \"a\\u0000b\" is not a file name"));
+  CHECK(index_error("model-00001-of-00002.safetensors") == "accepted");
+  CHECK_THROWS_WITH(dep::parse_safetensors_index("i.json", "[1]"), Catch::Contains("i.json: expected a JSON object"));
+  CHECK_THROWS_WITH(dep::parse_safetensors_index("i.json", R"({"weight_map": {"a": "x", "a": "y"}})"),
+                    Catch::Contains("i.json: malformed JSON: duplicate key \"a\""));
 }
 
 TEST_CASE("fixture checkpoints validate", "[safetensors][fixtures]") {

@@ -124,5 +124,7 @@ TEST_CASE("pag: templates and prompts files are checked at load", "[data][pag]")
                     Catch::Contains("p.json: profile.user") && Catch::Contains("unknown field {profile}"));
   CHECK_THROWS_WITH(PagPrompts::parse(R"({"profile": {"system": "S", "user": "U"}})", "p.json"),
                     Catch::Contains("missing object 'generate'"));
-  CHECK_THROWS_WITH(PagPrompts::parse("[", "p.json"), Catch::Contains("not valid JSON"));
+  CHECK_THROWS_WITH(PagPrompts::parse("[", "p.json"), Catch::Contains("p.json: malformed JSON"));
+  CHECK_THROWS_WITH(PagPrompts::parse("{\"profile\": \"a\", \"profile\": \"b\"}", "p.json"),
+                    Catch::Contains("p.json: malformed JSON: duplicate key \"profile\""));
 }

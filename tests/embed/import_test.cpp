@@ -89,7 +89,8 @@ TEST_CASE("import errors name the file and the line", "[store][import]") {
   };
   const std::string ok = R"({"key": "a", "text": "x", "embedding": [1, 2]})";
   fails({ok, R"({"key": "b", "text": "y", "embedding": [1, 2, 3]})"}, "in.jsonl:2: embedding has 3 values; the first line's has 2");
-  fails({ok, "{not json"}, "in.jsonl:2: invalid JSON");
+  fails({ok, "{not json"}, "in.jsonl:2: malformed JSON");
+  fails({ok, "{\"text\": \"a\", \"embedding\": [1e400]}"}, "in.jsonl:2: malformed JSON: number out of range");
   fails({ok, R"({"key": "b", "embedding": [1, 2]})"}, "in.jsonl:2: needs a string field \"text\"");
   fails({ok, R"({"key": "b", "text": "y", "embedding": [1, "2"]})"}, "in.jsonl:2: embedding value 1 is not a number");
   fails({ok, R"({"key": "b", "text": "y"})"}, "in.jsonl:2: needs a non-empty array field \"embedding\"");

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "dep/core/atomic_file.h"
+#include "dep/core/app.h"
 #include "dep/core/error.h"
 #include "dep/core/interrupt.h"
 #include "dep/adapter/dep_adapter.h"
@@ -433,7 +434,7 @@ TEST_CASE("the train-data fingerprint is the one earlier checkpoints hold", "[tr
   CHECK(dep::train_data_fingerprint(fewer) != dep::train_data_fingerprint(samples));
 }
 
-TEST_CASE("a resume with a changed optimizer, schedule or loss setting is refused and writes nothing", "[train][resume][reliability]") {
+TEST_CASE("E-RESUME-CONFIG: a resume with a changed optimizer, schedule or loss setting is refused and writes nothing", "[train][resume][reliability]") {
   auto samples = synthetic_samples(5, 11);
   const std::string dir = dep::test::scratch_dir("resume_changed_key");
   auto config = tiny_config(dir);
@@ -446,8 +447,14 @@ TEST_CASE("a resume with a changed optimizer, schedule or loss setting is refuse
   changed.optim.lr *= 2;
   auto model_changed = tiny_model(changed);
   // The run is finished: before, such a resume exited 0 and relabelled the adapter with the new lr.
-  CHECK_THROWS_WITH(dep::Trainer(changed, model_changed, samples, {}).run(true),
-                    Catch::Contains("its 'optim' config differs"));
+  try {
+    dep::Trainer(changed, model_changed, samples, {}).run(true);
+    FAIL("a resume with another optim.lr was accepted");
+  } catch (const dep::Error& e) {
+    CHECK(dep::exit_code_of(e) == 2);  // the catalogue's exit code (docs/ERRORS.md)
+    CHECK_THAT(e.what(), Catch::Contains("checkpoint-") && Catch::Contains("its 'optim' config differs") &&
+                             Catch::Contains("resume with the run's config, or train into another checkpoint.dir"));
+  }
   auto changed_loss = config;
   changed_loss.loss.lambda += 1;
   CHECK_THROWS_WITH(dep::Trainer(changed_loss, model_changed, samples, {}).run(true),

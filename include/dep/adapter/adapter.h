@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "dep/adapter/adapter_config.h"
+#include "dep/adapter/adapter_file_info.h"
 #include "dep/adapter/dep_loss.h"
 #include "dep/torch/tensor_io.h"
 
@@ -66,12 +67,6 @@ std::shared_ptr<Adapter> make_adapter(const std::string& method, const nlohmann:
 std::shared_ptr<Adapter> make_adapter(const std::string& method, const nlohmann::ordered_json& config,
                                       int64_t hidden_size);
 
-// What an adapter file says about itself.
-struct AdapterFileInfo {
-  std::string method;
-  nlohmann::json config;
-  int64_t hidden_size = 0;
-};
 
 // The safetensors metadata an adapter file carries: the method, its config and the hidden size
 // (plus "format": "pt").

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "dep/core/append_only_file.h"
+
 namespace dep {
 
 struct GenerationRecord {
@@ -49,7 +51,6 @@ class GenerationLog {
   // Reads `path` back if it exists (complete lines; a torn last line is cut off). The file is
   // created by the first append, so a run that fails before its first sample leaves none.
   explicit GenerationLog(std::string path, int64_t fsync_every = 16);
-  ~GenerationLog();
   GenerationLog(const GenerationLog&) = delete;
   GenerationLog& operator=(const GenerationLog&) = delete;
 
@@ -60,14 +61,10 @@ class GenerationLog {
   void sync();
   // Rewrites the file atomically with the records sorted by index (then keeps appending to it).
   void finalize_sorted();
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return file_.path(); }
 
  private:
-  void open_for_append();
-  std::string path_;
-  int64_t fsync_every_;
-  int64_t unsynced_ = 0;
-  int fd_ = -1;
+  AppendOnlyFile file_;
   std::vector<GenerationRecord> records_;
   std::set<int64_t> done_;
 };

@@ -15,6 +15,8 @@
 #include <string>
 #include <utility>
 
+#include "dep/core/append_only_file.h"
+
 namespace dep {
 
 struct StageEntry {
@@ -33,7 +35,6 @@ class StageCache {
   // a file with another fingerprint (or none) starts over empty (dropped() says how many entries
   // went).
   StageCache(std::string path, std::string stage, std::string fingerprint, int64_t fsync_every = 16);
-  ~StageCache();
   StageCache(const StageCache&) = delete;
   StageCache& operator=(const StageCache&) = delete;
 
@@ -53,10 +54,8 @@ class StageCache {
   std::string path_;
   std::string stage_;
   std::string fingerprint_;
-  int64_t fsync_every_;
-  int64_t unsynced_ = 0;
   int64_t dropped_ = 0;
-  int fd_ = -1;
+  AppendOnlyFile file_;  // after path_: initialised from it
   std::map<std::pair<std::string, int64_t>, StageEntry> entries_;
 };
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <regex>
 
+#include "dep/core/append_only_file.h"
 #include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
 #include "dep/core/json.h"
@@ -87,38 +88,18 @@ namespace {
 // Complete lines of `text` as records; `valid_bytes` gets the length of the intact prefix.
 std::vector<GenerationRecord> parse_records(const std::string& text, const std::string& path, size_t* valid_bytes) {
   std::vector<GenerationRecord> out;
-  size_t pos = 0, line_number = 0;
-  while (pos < text.size()) {
-    const size_t newline = text.find('\n', pos);
-    ++line_number;
-    if (newline == std::string::npos) break;  // torn tail: the kill came mid-write
-    const std::string line = text.substr(pos, newline - pos);
-    if (!line.empty()) {
-      const std::string where = path + ":" + std::to_string(line_number);
-      nlohmann::json j;
-      try {
-        j = parse_json(line, where);
-      } catch (const Error& e) {
-        fail(where, "corrupt line: " + e.message());
-      }
-      out.push_back(GenerationRecord::from_json(j, path + ":" + std::to_string(line_number)));
+  const size_t intact = for_each_complete_line(text, 0, 1, [&](const std::string& line, size_t line_number) {
+    const std::string where = path + ":" + std::to_string(line_number);
+    nlohmann::json j;
+    try {
+      j = parse_json(line, where);
+    } catch (const Error& e) {
+      fail(where, "corrupt line: " + e.message());
     }
-    pos = newline + 1;
-  }
-  if (valid_bytes) *valid_bytes = pos;
+    out.push_back(GenerationRecord::from_json(j, where));
+  });
+  if (valid_bytes) *valid_bytes = intact;
   return out;
-}
-
-void write_all(int fd, const std::string& bytes, const std::string& path) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail(path, "write failed: " + write_error_text(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
 }
 
 }  // namespace
@@ -127,65 +108,38 @@ std::vector<GenerationRecord> read_generation_records(const std::string& path) {
   return parse_records(read_file(path), path, nullptr);
 }
 
-GenerationLog::GenerationLog(std::string path, int64_t fsync_every)
-    : path_(std::move(path)), fsync_every_(std::max<int64_t>(1, fsync_every)) {
-  if (fs::exists(path_)) {
-    const std::string text = read_file(path_);
+GenerationLog::GenerationLog(std::string path, int64_t fsync_every) : file_(std::move(path), fsync_every) {
+  const std::string& jsonl = file_.path();
+  if (fs::exists(jsonl)) {
+    const std::string text = read_file(jsonl);
     size_t valid = 0;
-    records_ = parse_records(text, path_, &valid);
-    if (valid < text.size()) {
-      spdlog::warn("{}: dropping a torn last line ({} bytes) left by an interrupted run", path_, text.size() - valid);
-      if (::truncate(path_.c_str(), static_cast<off_t>(valid)) != 0) {
-        fail_internal(path_, std::string("cannot truncate: ") + std::strerror(errno));
-      }
-    }
+    records_ = parse_records(text, jsonl, &valid);
+    drop_torn_tail(jsonl, valid, text.size());
     for (const auto& r : records_) {
       if (!done_.insert(r.index).second) {
-        fail(path_, "sample index " + std::to_string(r.index) + " appears twice (the file was edited or merged by hand)");
+        fail(jsonl, "sample index " + std::to_string(r.index) + " appears twice (the file was edited or merged by hand)");
       }
     }
   }
-  // The file is opened (created) with the first append: a run that fails before its first sample
-  // leaves no empty JSONL behind.
-}
-
-GenerationLog::~GenerationLog() {
-  if (fd_ >= 0) {
-    ::fsync(fd_);
-    ::close(fd_);
-  }
-}
-
-void GenerationLog::open_for_append() {
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd_ < 0) fail(path_, std::string("cannot open for writing: ") + std::strerror(errno));
-  sync_parent_directory(path_);
 }
 
 void GenerationLog::append(const GenerationRecord& record) {
   if (!done_.insert(record.index).second) {
-    fail_internal(path_, "sample index " + std::to_string(record.index) + " generated twice");
+    fail_internal(file_.path(), "sample index " + std::to_string(record.index) + " generated twice");
   }
-  if (fd_ < 0) open_for_append();
-  write_all(fd_, record.to_json_line(), path_);
+  file_.append(record.to_json_line());
   records_.push_back(record);
-  if (++unsynced_ >= fsync_every_) sync();
 }
 
-void GenerationLog::sync() {
-  if (fd_ >= 0 && ::fsync(fd_) != 0) fail(path_, "fsync failed: " + write_error_text(errno));
-  unsynced_ = 0;
-}
+void GenerationLog::sync() { file_.sync(); }
 
 void GenerationLog::finalize_sorted() {
-  sync();
+  file_.close();
   std::sort(records_.begin(), records_.end(),
             [](const GenerationRecord& a, const GenerationRecord& b) { return a.index < b.index; });
   std::string text;
   for (const auto& r : records_) text += r.to_json_line();
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-  write_file_atomic(path_, text);
+  write_file_atomic(file_.path(), text);
 }
 
 void write_or_check_header(const std::string& path, const nlohmann::ordered_json& header) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "dep/core/append_only_file.h"
 #include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
 #include "dep/core/json.h"
@@ -62,23 +63,14 @@ StageEntry parse_entry(const std::string& line, const std::string& where) {
 // The fingerprint a header line names, or "" when the line is not a header of `stage`.
 std::string header_fingerprint(const std::string& line, const std::string& stage) {
   try {
-    const auto j = nlohmann::json::parse(line);
+    const auto j = parse_json(line, "stage-cache header");
+    if (!j.is_object()) return "";
     if (j.value("format", std::string()) != kFormat || j.value("stage", std::string()) != stage) return "";
     return j.value("fingerprint", std::string());
   } catch (const nlohmann::json::exception&) {
     return "";
-  }
-}
-
-void write_all(int fd, const std::string& bytes, const std::string& path) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail_internal(path, std::string("write failed: ") + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
+  } catch (const Error&) {
+    return "";
   }
 }
 
@@ -88,7 +80,7 @@ StageCache::StageCache(std::string path, std::string stage, std::string fingerpr
     : path_(std::move(path)),
       stage_(std::move(stage)),
       fingerprint_(std::move(fingerprint)),
-      fsync_every_(std::max<int64_t>(1, fsync_every)) {
+      file_(path_, fsync_every) {
   bool fresh = true;
   if (fs::exists(path_)) {
     const std::string text = read_file(path_);
@@ -96,30 +88,14 @@ StageCache::StageCache(std::string path, std::string stage, std::string fingerpr
     const std::string found = first == std::string::npos ? "" : header_fingerprint(text.substr(0, first), stage_);
     if (!found.empty() && found == fingerprint_) {
       fresh = false;
-      size_t pos = first + 1, line_number = 1;
-      while (pos < text.size()) {
-        const size_t newline = text.find('\n', pos);
-        ++line_number;
-        if (newline == std::string::npos) break;  // torn tail: the kill came mid-write
-        if (newline > pos) {
-          StageEntry e = parse_entry(text.substr(pos, newline - pos), path_ + ":" + std::to_string(line_number));
-          auto key = std::make_pair(e.key, e.index);
-          entries_[key] = std::move(e);
-        }
-        pos = newline + 1;
-      }
-      if (pos < text.size()) {
-        spdlog::warn("{}: dropping a torn last line ({} bytes) left by an interrupted run", path_, text.size() - pos);
-        if (::truncate(path_.c_str(), static_cast<off_t>(pos)) != 0)
-          fail_internal(path_, std::string("cannot truncate: ") + std::strerror(errno));
-      }
+      const size_t intact = for_each_complete_line(text, first + 1, 2, [&](const std::string& line, size_t number) {
+        StageEntry e = parse_entry(line, path_ + ":" + std::to_string(number));
+        auto key = std::make_pair(e.key, e.index);
+        entries_[key] = std::move(e);
+      });
+      drop_torn_tail(path_, intact, text.size());
     } else {
-      for (size_t p = first == std::string::npos ? text.size() : first + 1; p < text.size();) {
-        const size_t newline = text.find('\n', p);
-        if (newline == std::string::npos) break;
-        if (newline > p) ++dropped_;
-        p = newline + 1;
-      }
+      if (first != std::string::npos) for_each_complete_line(text, first + 1, 2, [&](const std::string&, size_t) { ++dropped_; });
       spdlog::info("stage {}: settings changed (cache {} had fingerprint {}, now {}): {} cached outputs dropped",
                    stage_, path_, found.empty() ? "none" : found, fingerprint_, dropped_);
     }
@@ -127,15 +103,6 @@ StageCache::StageCache(std::string path, std::string stage, std::string fingerpr
   if (fresh) {
     if (!path_.empty() && fs::path(path_).has_parent_path()) fs::create_directories(fs::path(path_).parent_path());
     write_file_atomic(path_, header_line(stage_, fingerprint_));
-  }
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd_ < 0) fail(path_, std::string("cannot open for appending: ") + std::strerror(errno));
-}
-
-StageCache::~StageCache() {
-  if (fd_ >= 0) {
-    ::fsync(fd_);
-    ::close(fd_);
   }
 }
 
@@ -145,14 +112,10 @@ const StageEntry* StageCache::find(const std::string& key, int64_t index) const 
 }
 
 void StageCache::append(const StageEntry& entry) {
-  write_all(fd_, entry_line(entry), path_);
+  file_.append(entry_line(entry));
   entries_[{entry.key, entry.index}] = entry;
-  if (++unsynced_ >= fsync_every_) sync();
 }
 
-void StageCache::sync() {
-  if (fd_ >= 0 && unsynced_ > 0) ::fsync(fd_);
-  unsynced_ = 0;
-}
+void StageCache::sync() { file_.sync(); }
 
 }  // namespace dep
