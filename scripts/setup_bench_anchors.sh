@@ -25,6 +25,6 @@ fi
 # A native build (AVX512/BF16 where the CPU has them), OpenMP threads as a release wheel would use.
 export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=ON -DGGML_OPENMP=ON}"
 export CMAKE_BUILD_PARALLEL_LEVEL="${JOBS:-2}"
-"$PIP" install "$SRC" "gguf==$GGUF_VERSION"
+"$PIP" install "$SRC" "gguf==$GGUF_VERSION" "sentencepiece==$(version_of sentencepiece)"
 "$VENV/bin/python3" -c "import llama_cpp, gguf; print('llama_cpp', llama_cpp.__version__, 'gguf ok')"
 echo "convert script: $SRC/vendor/llama.cpp/convert_hf_to_gguf.py"
