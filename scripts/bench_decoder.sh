@@ -117,7 +117,7 @@ for batch in $BATCHES; do
 done
 
 "$PY" - "$WORK/results.jsonl" "$WORK/bandwidth.json" "$MODEL" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 bw = json.load(open(sys.argv[2]))["copy_gb_s"]
 cfg = json.load(open(sys.argv[3] + "/config.json"))
@@ -129,7 +129,8 @@ D = cfg.get("head_dim") or H // nH
 per_layer = (nH + 2 * nKV) * D * (H + 1) + nH * D * H + 3 * I * H + 2 * H
 weight_gb = 2 * (L * per_layer + V * H + H) / 1e9
 floor = bw / weight_gb
-print(f"\nmodel {sys.argv[3]} ({cfg['num_hidden_layers']} layers), bf16, memory bandwidth (numpy copy) {bw} GB/s")
+print(f"\nmodel {sys.argv[3]} ({cfg['num_hidden_layers']} layers), bf16, memory bandwidth (numpy copy) {bw} GB/s, "
+      f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'default')} on every side")
 print(f"weights read per decode token {weight_gb:.3f} GB: batch-1 decode floor {floor:.2f} tok/s")
 print("| batch | metric | dep tok/s | HF eager tok/s | ratio |")
 print("|---|---|---|---|---|")
@@ -140,6 +141,15 @@ for batch in sorted({r["batch"] for r in rows}):
         print(f"| {batch} | {metric[:-6]} | {d:.2f} | {h:.2f} | {d / h:.2f}x |")
         if batch == 1 and metric == "decode_tok_s":
             print(f"| 1 | decode vs floor | {d:.2f} | floor {floor:.2f} | {100 * d / floor:.0f}% (HF {100 * h / floor:.0f}%) |")
+head = [r["lm_head_read_gb_s"] for r in rows if r["impl"] == "dep" and r["batch"] == 1 and "lm_head_read_gb_s" in r]
+if head:
+    # Splits the gap to the floor: the kernel's own read bandwidth, then the rest of the step.
+    kernel_bw = statistics.median(head)
+    d = statistics.median(r["decode_tok_s"] for r in rows if r["impl"] == "dep" and r["batch"] == 1)
+    print(f"\ndep's bf16 decode kernel alone (lm head, batch 1) reads {kernel_bw:.2f} GB/s = {100 * kernel_bw / bw:.0f}% of "
+          f"the copy bandwidth; at that rate a step would take {1e3 * weight_gb / kernel_bw:.1f} ms "
+          f"({kernel_bw / weight_gb:.2f} tok/s); batch-1 decode reaches {100 * d * weight_gb / kernel_bw:.0f}% of that "
+          f"(the rest: the step's other ops)")
 llama = [r for r in rows if r["impl"] == "llama.cpp"]
 if llama:
     print(f"\nllama.cpp anchor (llama-cpp-python {llama[0]['llama_cpp_python']}, GGUF bf16, batch 1)")
