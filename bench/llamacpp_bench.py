@@ -14,6 +14,11 @@ import numpy as np
 import llama_cpp
 
 
+def last_logits(llm):
+    # eval() keeps no logits unless logits_all; read the last position's row from the context.
+    return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),))
+
+
 def main():
     gguf, batch, prompt, new, threads, reps = sys.argv[1], *map(int, sys.argv[2:7])
     if batch != 1:
@@ -30,11 +35,11 @@ def main():
         llm.reset()  # eval() drops the cached slots past n_tokens
         t0 = time.perf_counter()
         llm.eval(ids)
-        nxt = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+        nxt = int(np.argmax(last_logits(llm)))
         t1 = time.perf_counter()
         for _ in range(new):
             llm.eval([nxt])
-            nxt = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+            nxt = int(np.argmax(last_logits(llm)))
         t2 = time.perf_counter()
         if r:
             pre.append(prompt / (t1 - t0))
