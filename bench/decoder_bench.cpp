@@ -77,13 +77,29 @@ int main(int argc, char** argv) {
         decode.push_back(static_cast<double>(batch * new_tokens) / t_decode);
       }
     }
+    // The decode step's linear kernel alone on its largest weight (the lm head, read once per step):
+    // the read bandwidth the kernel reaches, which splits the gap to the floor into the kernel's
+    // bandwidth and the rest of the step.
+    std::vector<double> head_rates;
+    {
+      auto row = torch::randn({batch, 1, model.config().hidden_size}).to(model.dtype()).to(model.device());
+      const double bytes = static_cast<double>(model.config().vocab_size) * model.config().hidden_size *
+                           torch::elementSize(model.dtype());
+      for (int r = 0; r <= 2 * reps; ++r) {
+        sync();
+        const auto t0 = std::chrono::steady_clock::now();
+        auto logits = model.lm_head(row);
+        sync();
+        if (r > 0) head_rates.push_back(bytes / seconds_since(t0) / 1e9);
+      }
+    }
     std::printf(
         "{\"impl\": \"dep\", \"torch\": \"%d.%d\", \"dtype\": \"%s\", \"device\": \"%s\", \"threads\": %d, "
         "\"attention\": \"%s\", \"batch\": %lld, \"prompt\": %lld, \"new\": %lld, \"load_s\": %.2f, "
-        "\"prefill_tok_s\": %.2f, \"decode_tok_s\": %.2f}\n",
+        "\"prefill_tok_s\": %.2f, \"decode_tok_s\": %.2f, \"lm_head_read_gb_s\": %.2f}\n",
         TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, dtype.c_str(), device.c_str(), threads,
         model.attention == dep::AttentionBackend::kSdpa ? "sdpa" : "eager", (long long)batch, (long long)prompt,
-        (long long)new_tokens, load_s, median(prefill), median(decode));
+        (long long)new_tokens, load_s, median(prefill), median(decode), median(head_rates));
     return 0;
   });
 }

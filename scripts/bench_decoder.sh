@@ -7,8 +7,11 @@
 #   LAYERS=8 ROUNDS=3 scripts/bench_decoder.sh
 # Env: DEP_BUILD_DIR (default build), DEP_VENV (default .venv), LAYERS (0 = all 24), ROUNDS
 # (alternating dep/HF process pairs per batch size, default 2), REPS (timed repetitions per process,
-# default 3), PROMPT (64), NEW (16), THREADS (2), BATCHES ("1 8").
-# Prints one JSON line per process and a summary table with medians and ratios (dep / HF).
+# default 3), PROMPT (64), NEW (16), THREADS (2), BATCHES ("1 8"), LLAMA (auto: also time llama.cpp
+# at batch 1 when llama_cpp is importable — scripts/setup_bench_anchors.sh installs it; 0: never),
+# LLAMA_CONVERT (llama.cpp's convert_hf_to_gguf.py; default: the one setup_bench_anchors.sh unpacked).
+# Every process runs under OMP_WAIT_POLICY=PASSIVE unless the caller set a policy (dep's default).
+# Prints one JSON line per process and a summary table with medians and ratios (dep / HF, dep / llama.cpp).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${DEP_BUILD_DIR:-$ROOT/build}"
@@ -21,11 +24,31 @@ PROMPT="${PROMPT:-64}"
 NEW="${NEW:-16}"
 THREADS="${THREADS:-2}"
 BATCHES="${BATCHES:-1 8}"
+LLAMA="${LLAMA:-auto}"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 BENCH="$BUILD/bin/decoder_bench"
 [ -x "$BENCH" ] || { echo "missing $BENCH: build the decoder_bench target first" >&2; exit 2; }
 
 source "$ROOT/scripts/random_qwen2_model.sh"
 MODEL="$(random_qwen2_model "$PY" "$BUILD/bench-models" "$LAYERS")"
+
+# llama.cpp: the same weights as GGUF bf16, written once by llama.cpp's own converter (it needs a
+# tokenizer beside the weights: the Qwen2.5 tokenizer fixture; the ids are random either way).
+GGUF=""
+if [ "$LLAMA" != 0 ] && "$PY" -c "import llama_cpp" 2>/dev/null; then
+  GGUF="$MODEL/model-bf16.gguf"
+  if [ ! -f "$GGUF" ]; then
+    CONVERT="${LLAMA_CONVERT:-$(ls -d "$(dirname "$PY")"/../src/llama_cpp_python-*/vendor/llama.cpp/convert_hf_to_gguf.py 2>/dev/null | tail -n 1)}"
+    [ -f "$CONVERT" ] || { echo "llama_cpp is installed but convert_hf_to_gguf.py was not found: set LLAMA_CONVERT" >&2; exit 2; }
+    HFDIR="$(mktemp -d)"
+    ln -s "$MODEL/config.json" "$MODEL/model.safetensors" "$HFDIR/"
+    cp "$ROOT/../shared/fixtures/qwen2.5-tokenizer/tokenizer.json" "$ROOT/../shared/fixtures/qwen2.5-tokenizer/tokenizer_config.json" "$HFDIR/"
+    "$PY" "$CONVERT" "$HFDIR" --outtype bf16 --outfile "$GGUF.tmp" >&2 && mv "$GGUF.tmp" "$GGUF"
+    rm -rf "$HFDIR"
+  fi
+elif [ "$LLAMA" = 1 ]; then
+  echo "LLAMA=1 but llama_cpp is not importable: run scripts/setup_bench_anchors.sh" >&2; exit 2
+fi
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
@@ -86,11 +109,15 @@ for batch in $BATCHES; do
       --reps "$REPS" | tee -a "$WORK/results.jsonl"
     "$PY" "$WORK/hf_bench.py" "$MODEL" "$batch" "$PROMPT" "$NEW" "$THREADS" "$REPS" 2>/dev/null | tail -n 1 \
       | tee -a "$WORK/results.jsonl"
+    if [ -n "$GGUF" ] && [ "$batch" = 1 ]; then
+      "$PY" "$ROOT/bench/llamacpp_bench.py" "$GGUF" "$batch" "$PROMPT" "$NEW" "$THREADS" "$REPS" 2>/dev/null \
+        | tail -n 1 | tee -a "$WORK/results.jsonl"
+    fi
   done
 done
 
 "$PY" - "$WORK/results.jsonl" "$WORK/bandwidth.json" "$MODEL" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 bw = json.load(open(sys.argv[2]))["copy_gb_s"]
 cfg = json.load(open(sys.argv[3] + "/config.json"))
@@ -102,7 +129,8 @@ D = cfg.get("head_dim") or H // nH
 per_layer = (nH + 2 * nKV) * D * (H + 1) + nH * D * H + 3 * I * H + 2 * H
 weight_gb = 2 * (L * per_layer + V * H + H) / 1e9
 floor = bw / weight_gb
-print(f"\nmodel {sys.argv[3]} ({cfg['num_hidden_layers']} layers), bf16, memory bandwidth (numpy copy) {bw} GB/s")
+print(f"\nmodel {sys.argv[3]} ({cfg['num_hidden_layers']} layers), bf16, memory bandwidth (numpy copy) {bw} GB/s, "
+      f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'default')} on every side")
 print(f"weights read per decode token {weight_gb:.3f} GB: batch-1 decode floor {floor:.2f} tok/s")
 print("| batch | metric | dep tok/s | HF eager tok/s | ratio |")
 print("|---|---|---|---|---|")
@@ -113,4 +141,23 @@ for batch in sorted({r["batch"] for r in rows}):
         print(f"| {batch} | {metric[:-6]} | {d:.2f} | {h:.2f} | {d / h:.2f}x |")
         if batch == 1 and metric == "decode_tok_s":
             print(f"| 1 | decode vs floor | {d:.2f} | floor {floor:.2f} | {100 * d / floor:.0f}% (HF {100 * h / floor:.0f}%) |")
+head = [r["lm_head_read_gb_s"] for r in rows if r["impl"] == "dep" and r["batch"] == 1 and "lm_head_read_gb_s" in r]
+if head:
+    # Splits the gap to the floor: the kernel's own read bandwidth, then the rest of the step.
+    kernel_bw = statistics.median(head)
+    d = statistics.median(r["decode_tok_s"] for r in rows if r["impl"] == "dep" and r["batch"] == 1)
+    print(f"\ndep's bf16 decode kernel alone (lm head, batch 1) reads {kernel_bw:.2f} GB/s = {100 * kernel_bw / bw:.0f}% of "
+          f"the copy bandwidth; at that rate a step would take {1e3 * weight_gb / kernel_bw:.1f} ms "
+          f"({kernel_bw / weight_gb:.2f} tok/s); batch-1 decode reaches {100 * d * weight_gb / kernel_bw:.0f}% of that "
+          f"(the rest: the step's other ops)")
+llama = [r for r in rows if r["impl"] == "llama.cpp"]
+if llama:
+    print(f"\nllama.cpp anchor (llama-cpp-python {llama[0]['llama_cpp_python']}, GGUF bf16, batch 1)")
+    print("| metric | dep tok/s | llama.cpp tok/s | ratio |")
+    print("|---|---|---|---|")
+    for metric in ("prefill_tok_s", "decode_tok_s"):
+        d = statistics.median(r[metric] for r in rows if r["impl"] == "dep" and r["batch"] == 1)
+        l = statistics.median(r[metric] for r in llama)
+        extra = f" (llama.cpp {100 * l / floor:.0f}% of the floor)" if metric == "decode_tok_s" else ""
+        print(f"| {metric[:-6]} | {d:.2f} | {l:.2f} | {d / l:.2f}x{extra} |")
 PY

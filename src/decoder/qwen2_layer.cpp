@@ -85,8 +85,17 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
   return eager_attention(q, k, v, in);
 }
 
-torch::Tensor decoder_layer(const Qwen2LayerWeights& w, const Qwen2Config& c, int64_t layer_index,
-                            const torch::Tensor& hidden, const LayerInputs& in) {
+namespace {
+
+// The layer up to the MLP's last projection: the residual stream after attention and the MLP
+// activation silu(gate) · up that down_proj reads (the checkpointed backward needs no more).
+struct BeforeDownProj {
+  torch::Tensor residual;
+  torch::Tensor activation;
+};
+
+BeforeDownProj layer_before_down_proj(const Qwen2LayerWeights& w, const Qwen2Config& c, int64_t layer_index,
+                                      const torch::Tensor& hidden, const LayerInputs& in) {
   const int64_t B = hidden.size(0), T = hidden.size(1);
   const int64_t nH = c.num_attention_heads, nKV = c.num_key_value_heads, D = c.head_dim;
   const double eps = c.rms_norm_eps;
@@ -107,8 +116,15 @@ torch::Tensor decoder_layer(const Qwen2LayerWeights& w, const Qwen2Config& c, in
 
   h = rms_norm(x, w.post_norm, eps);
   const auto gate_up = detail::linear(h, w.gate_up).split(c.intermediate_size, -1);  // split: as for qkv
-  auto mlp = detail::linear(torch::silu(gate_up[0]) * gate_up[1], w.down_proj);
-  return x + mlp;
+  return {x, torch::silu(gate_up[0]) * gate_up[1]};
+}
+
+}  // namespace
+
+torch::Tensor decoder_layer(const Qwen2LayerWeights& w, const Qwen2Config& c, int64_t layer_index,
+                            const torch::Tensor& hidden, const LayerInputs& in) {
+  const auto parts = layer_before_down_proj(w, c, layer_index, hidden, in);
+  return parts.residual + detail::linear(parts.activation, w.down_proj);
 }
 
 namespace {
@@ -145,9 +161,14 @@ struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
     const auto* c = reinterpret_cast<const Qwen2Config*>(ctx->saved_data["config"].toInt());
     torch::Tensor grad_input;
     {
+      // output = residual + activation · down_projᵀ with down_proj frozen: its backward needs only
+      // the weight, so the rerun stops before it (~29% of a Qwen2.5 layer's GEMM work, which
+      // recomputing the whole layer would redo for nothing) and the gradient enters there.
       torch::AutoGradMode enable(true);
-      auto output = decoder_layer(*w, *c, ctx->saved_data["layer"].toInt(), input, in);
-      grad_input = torch::autograd::grad({output}, {input}, {grad_outputs[0]})[0];
+      const auto parts = layer_before_down_proj(*w, *c, ctx->saved_data["layer"].toInt(), input, in);
+      const auto& grad_output = grad_outputs[0];
+      auto grad_activation = torch::matmul(grad_output, w->down_proj);
+      grad_input = torch::autograd::grad({parts.residual, parts.activation}, {input}, {grad_output, grad_activation})[0];
     }
     return {grad_input, {}, {}, {}, {}};
   }

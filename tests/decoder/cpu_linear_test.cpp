@@ -47,3 +47,25 @@ TEST_CASE("bf16 small-batch linear matches fp32 math within bf16 rounding", "[cp
                                                    torch::randn({4, 8}).to(torch::kBFloat16), {}).defined());
   CHECK_FALSE(dep::detail::small_batch_linear_bf16(torch::randn({1, 8}), torch::randn({4, 8}), {}).defined());
 }
+
+TEST_CASE("bf16 small-batch linear: a row's output does not depend on the rows beside it", "[cpu_linear]") {
+  // The batch-1 path groups weight rows, the batched one groups x rows; both must sum each output
+  // in the same order, so a decode step's token does not depend on the batch it runs in.
+  torch::manual_seed(1);
+  for (bool avx2 : {false, true}) {
+    dep::detail::force_avx2_for_tests = avx2;
+    for (int64_t K : {37, 96, 896}) {
+      auto x = torch::randn({5, K}).to(torch::kBFloat16);
+      auto w = torch::randn({53, K}).to(torch::kBFloat16);
+      auto b = torch::randn({53}).to(torch::kBFloat16);
+      auto batched = dep::detail::small_batch_linear_bf16(x, w, b);
+      if (!batched.defined()) break;
+      for (int64_t r = 0; r < 5; ++r) {
+        auto alone = dep::detail::small_batch_linear_bf16(x.narrow(0, r, 1), w, b);
+        INFO("avx2 " << avx2 << " K " << K << " row " << r);
+        CHECK(torch::equal(alone[0], batched[r]));
+      }
+    }
+  }
+  dep::detail::force_avx2_for_tests = false;
+}
