@@ -39,9 +39,9 @@ cd "$root"
 
 # Reduced sizes for the end-to-end test; the default is the README demo.
 if [ "$quick" = 1 ]; then
-  users="[12,12,12]"; pretrain_steps=500; epochs=4; new_tokens=80; rows=all
+  users="[12,12,12]"; pretrain_steps=500; epochs=4; new_tokens=96; rows=all
 else
-  users="[16,16,16]"; pretrain_steps=600; epochs=4; new_tokens=112; rows=all
+  users="[16,16,16]"; pretrain_steps=600; epochs=4; new_tokens=144; rows=all
 fi
 # Share of the DEP prompt's history entries that pretraining shows without their text, so that the
 # frozen decoder reads the soft vectors also beside review text (docs/demo.md).
