@@ -7,7 +7,11 @@
 # bootstrap intervals. Needs a build (scripts/build.sh).
 #   scripts/demo_pipeline.sh [--quick] [--seed N] [--out DIR]
 # --quick is the reduced run of the end-to-end test; --seed changes the world (data, models,
-# pretraining). DEP_BUILD_DIR picks the build, DEP_DEMO_THREADS the torch threads (default 2).
+# pretraining). DEP_BUILD_DIR picks the build, DEP_DEMO_THREADS the torch threads (default 2),
+# DEP_DEMO_JOBS how many independent stages (adapter trainings, per-method evaluations) run at once
+# (default: DEP_DEMO_THREADS, each job with DEP_DEMO_THREADS / DEP_DEMO_JOBS threads). The tiny
+# models are overhead-bound, so one-thread processes side by side finish sooner than one
+# two-thread process after another (docs/demo.md, "Time").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DEP_BUILD_DIR:-$root/build}"
@@ -26,6 +30,10 @@ while [ $# -gt 0 ]; do
 done
 case "$seed" in ''|*[!0-9]*) echo "demo_pipeline.sh: --seed needs a non-negative integer, got '$seed'" >&2; exit 2 ;; esac
 threads="${DEP_DEMO_THREADS:-2}"
+parallel="${DEP_DEMO_JOBS:-$threads}"
+case "$threads$parallel" in *[!0-9]*) echo "demo_pipeline.sh: DEP_DEMO_THREADS and DEP_DEMO_JOBS must be positive integers" >&2; exit 2 ;; esac
+[ "$threads" -ge 1 ] && [ "$parallel" -ge 1 ] || { echo "demo_pipeline.sh: DEP_DEMO_THREADS and DEP_DEMO_JOBS must be >= 1" >&2; exit 2; }
+job_threads=$(( threads / parallel > 0 ? threads / parallel : 1 ))
 cfg="$root/configs/demo"
 cd "$root"
 
@@ -33,13 +41,17 @@ cd "$root"
 if [ "$quick" = 1 ]; then
   users="[12,12,12]"; pretrain_steps=500; epochs=4; new_tokens=96; rows=all
 else
-  users="[16,16,16]"; pretrain_steps=600; epochs=4; new_tokens=160; rows=all
+  users="[16,16,16]"; pretrain_steps=600; epochs=4; new_tokens=144; rows=all
 fi
+# Share of the DEP prompt's history entries that pretraining shows without their text, so that the
+# frozen decoder reads the soft vectors also beside review text (docs/demo.md).
+dep_text_dropout=0.5
 # The tiny models run many small kernels: idle OpenMP workers should sleep, not spin (on a busy
 # 2-core machine spinning made every stage ~3x slower).
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
 start=$(date +%s)
+load_start=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
 step() { echo; echo "== [$(( $(date +%s) - start ))s] $*"; }
 
 rm -rf "$out"
@@ -63,7 +75,8 @@ step "pretrain the tiny decoder on the train split's reviews ($pretrain_steps up
 # Every review with the item-only prompt, and in a personalized prompt (DEP, or a no-text
 # ablation) whose his/diff vectors the decoder reads through linear maps that are then discarded.
 "$bin/dep-make-tiny" pretrain --config "$cfgs/data.json" --model "$models/decoder-init" --out "$models/decoder" \
-  --epochs 100 --max-steps "$pretrain_steps" --threads "$threads" --seed "$seed" --embeddings "$out/embeddings"
+  --epochs 100 --max-steps "$pretrain_steps" --threads "$threads" --seed "$seed" --embeddings "$out/embeddings" \
+  --dep-text-dropout "$dep_text_dropout"
 
 # Each method: prompt variant, history K, injected streams.
 declare -A variant=([non_perso]=item_only [rag]=item_and_reviews [dep]=dep [dep_no_text]=no_text
@@ -71,43 +84,80 @@ declare -A variant=([non_perso]=item_only [rag]=item_and_reviews [dep]=dep [dep_
 declare -A history_k=([non_perso]=2 [rag]=2 [dep]=2 [dep_no_text]=8 [his_only_no_text]=8 [diff_only_no_text]=8
                       [dep_zero_soft]=2)
 declare -A inject=([dep]=both [dep_no_text]=both [his_only_no_text]=his [diff_only_no_text]=diff)
-trained=(dep dep_no_text his_only_no_text diff_only_no_text)
 methods=(non_perso rag dep dep_no_text his_only_no_text diff_only_no_text dep_zero_soft)
 adapter_of() { case "$1" in dep_zero_soft) echo dep ;; non_perso|rag) echo "" ;; *) echo "$1" ;; esac; }
+exec 3>&1  # progress lines of background jobs go to the terminal; their tools' output to logs/
 
-for m in "${trained[@]}"; do
-  step "train the $m adapter on the frozen decoder (dep-train: ${variant[$m]} prompt, $rows train rows, $epochs epochs)"
+train_adapter() {
+  local m="$1"
   "$bin/dep-train" --config "$cfgs/train.json" --set "train.epochs=$epochs" --set "train.rows=$rows" \
     --set "data.prompt.variant=${variant[$m]}" --set "data.history.k=${history_k[$m]}" --set "adapter.inject=${inject[$m]}" \
-    --set "checkpoint.dir=$out/runs/$m" --set "device.threads=$threads" --set "samples.threads=$threads"
-  echo "best checkpoint by validation loss: $out/runs/$m/$(cat "$out/runs/$m/best")"
-done
+    --set "checkpoint.dir=$out/runs/$m" --set "device.threads=$job_threads" --set "samples.threads=$job_threads"
+  echo "== [$(( $(date +%s) - start ))s] $m adapter trained; best checkpoint by validation loss: $out/runs/$m/$(cat "$out/runs/$m/best")" >&3
+}
 
-for m in "${methods[@]}"; do
-  dir="$out/methods/$m"
+evaluate_method() {
+  local m="$1" dir="$out/methods/$1" a adapter=none zero=false
   mkdir -p "$dir"
   a="$(adapter_of "$m")"
-  adapter="none"
   [ -n "$a" ] && adapter="$out/runs/$a/$(cat "$out/runs/$a/best")/adapter.safetensors"
-  zero=false
   [ "$m" = dep_zero_soft ] && zero=true
-  step "$m: held-out loss of the test reviews, generation (T 0.8, top-p 0.95, <= $new_tokens tokens), evaluation"
-  loss_args=()
+  local loss_args=() gen_args=()
   [ "$adapter" != none ] && loss_args+=(--adapter "$adapter" --embeddings "$out/embeddings")
   [ "$zero" = true ] && loss_args+=(--zero-soft)
   "$bin/dep-make-tiny" heldout-loss --config "$cfgs/data.json" --set "prompt.variant=${variant[$m]}" \
     --set "history.k=${history_k[$m]}" --model "$models/decoder" "${loss_args[@]}" --out "$dir/loss.json" \
-    --threads "$threads" > /dev/null
-  gen_args=()
+    --threads "$job_threads" > /dev/null
   [ "$adapter" = none ] && gen_args+=(--set embeddings=)
   "$bin/dep-generate" --config "$cfgs/generate.json" --set "model.adapter=$adapter" --set "model.zero_soft_prompt=$zero" \
     --set "data.prompt.variant=${variant[$m]}" --set "data.history.k=${history_k[$m]}" "${gen_args[@]}" \
-    --set "sampling.max_new_tokens=$new_tokens" --set "device.threads=$threads" --out "$dir/generate"
+    --set "sampling.max_new_tokens=$new_tokens" --set "device.threads=$job_threads" --out "$dir/generate"
   ln -sf generate/generations.jsonl "$dir/generations.jsonl"
   "$bin/dep-eval" "$dir/generate/generations.jsonl" --summary "$dir/eval.json" --per-sample "$dir/eval_per_sample.jsonl" \
     --bootstrap-seed 1 > /dev/null
-  echo "$m: held-out loss $(sed -n 's/.*"loss": \([0-9.]*\).*/\1/p' "$dir/loss.json" | head -1)"
-done
+  echo "== [$(( $(date +%s) - start ))s] $m evaluated: held-out loss $(sed -n 's/.*"loss": \([0-9.]*\).*/\1/p' "$dir/loss.json" | head -1)" >&3
+}
+
+# An adapter's training, then the methods that use it.
+train_and_evaluate() {
+  local m="$1"
+  shift
+  train_adapter "$m"
+  for e in "$m" "$@"; do evaluate_method "$e"; done
+}
+
+# Runs "$@" in the background once fewer than $parallel jobs run; its output goes to logs/NAME.log
+# and its exit status to logs/NAME.rc (checked by wait_jobs).
+logs="$out/logs"
+mkdir -p "$logs"
+job() {
+  local name="$1"
+  shift
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n 2> /dev/null || true; done
+  echo "== [$(( $(date +%s) - start ))s] start $name (log: $logs/$name.log)"
+  ( trap 'echo $? > "$logs/$name.rc"' EXIT; "$@" > "$logs/$name.log" 2>&1 ) &
+}
+wait_jobs() {
+  wait
+  local failed=0 f
+  for f in "$logs"/*.rc; do
+    [ "$(cat "$f")" = 0 ] && continue
+    failed=1
+    echo "demo_pipeline.sh: $(basename "$f" .rc) failed (exit $(cat "$f")); the end of $logs/$(basename "$f" .rc).log:" >&2
+    tail -n 20 "$logs/$(basename "$f" .rc).log" >&2
+  done
+  [ "$failed" = 0 ] || exit 1
+}
+
+step "adapters (dep-train, $rows train rows, $epochs epochs) and every method's held-out loss, generation (T 0.8, top-p 0.95, <= $new_tokens tokens) and evaluation; $parallel jobs at a time, $job_threads thread(s) each"
+# Longest first: the DEP prompt shows review text.
+job dep train_and_evaluate dep dep_zero_soft
+job dep_no_text train_and_evaluate dep_no_text
+job his_only_no_text train_and_evaluate his_only_no_text
+job diff_only_no_text train_and_evaluate diff_only_no_text
+job rag evaluate_method rag
+job non_perso evaluate_method non_perso
+wait_jobs
 
 step "summary"
 elapsed=$(( $(date +%s) - start ))
@@ -118,4 +168,8 @@ for m in "${methods[@]}"; do specs+=(--method "$m=$out/methods/$m"); done
 if command -v rsvg-convert > /dev/null; then
   rsvg-convert -o "$out/summary.png" "$out/summary.svg" && echo "wrote $out/summary.png"
 fi
-echo "wrote $out/summary.json, summary.md, summary.svg (${elapsed}s)"
+load_end=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
+times > "$out/.times"  # not in a pipe: a subshell would report its own (zero) children
+cpu=$(tail -n 1 "$out/.times")
+rm -f "$out/.times"
+echo "wrote $out/summary.json, summary.md, summary.svg (${elapsed}s wall; children's CPU user/system: $cpu; load average $load_start at the start, $load_end at the end)"

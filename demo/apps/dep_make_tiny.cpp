@@ -131,6 +131,11 @@ int main(int argc, char** argv) {
     pre->add_option("--personalized-fraction", corpus.personalized_fraction,
                     "share of reviews also shown in a personalized prompt (DEP or a no-text ablation)")
         ->capture_default_str();
+    pre->add_option("--dep-text-dropout", corpus.dep_text_dropout,
+                    "share of the DEP prompt's history entries shown without their text (placeholders only), so the "
+                    "decoder learns to read the soft vectors also beside review text")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     pre->add_option("--seed", seed, "random seed")->capture_default_str();
     pre->add_option("--threads", threads, "torch threads (0 = all cores)")->capture_default_str();
     std::string pretrain_embeddings;

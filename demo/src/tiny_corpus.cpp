@@ -19,6 +19,25 @@ const ItemMeta& meta_of(const DepData& split, const std::string& asin) {
   return it->second;
 }
 
+// The DEP prompt with some history entries reduced to their placeholders: the entry as the
+// "no text" prompt renders it replaces the entry with text.
+std::string drop_entry_texts(std::string prompt, const DepSample& sample, const SplitRow& row, const DepData& split,
+                             double dropout, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  for (size_t i = 0; i < sample.history_asins.size(); ++i) {
+    if (uniform(rng) >= dropout) continue;
+    const auto review = std::find_if(row.row.profile.begin(), row.row.profile.end(),
+                                     [&](const Review& r) { return r.asin == sample.history_asins[i]; });
+    if (review == row.row.profile.end()) fail_internal("tiny corpus", "history review " + sample.history_asins[i] + " not in the profile");
+    const ItemMeta& item = meta_of(split, review->asin);
+    const std::string with_text = history_entry(static_cast<int>(i), *review, item, PromptVariant::kDep);
+    const auto at = prompt.find(with_text);
+    if (at == std::string::npos) fail_internal("tiny corpus", "DEP history entry " + std::to_string(i) + " not found in its prompt");
+    prompt.replace(at, with_text.size(), history_entry(static_cast<int>(i), *review, item, PromptVariant::kNoText));
+  }
+  return prompt;
+}
+
 }  // namespace
 
 std::vector<std::string> tokenizer_corpus(const DepData& split) {
@@ -73,6 +92,7 @@ std::vector<LmExample> pretraining_examples(const DataConfig& config, const DepD
   const DepSampleBuilder item_only(item_only_config, split, encode, nullptr);
 
   std::mt19937_64 rng(options.seed);
+  std::mt19937_64 dropout_rng(options.seed + 1);  // its own stream: the formats drawn do not depend on the dropout
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   std::vector<LmExample> out;
   for (const auto& sr : split.rows) {
@@ -97,6 +117,8 @@ std::vector<LmExample> pretraining_examples(const DataConfig& config, const DepD
         if (!builder) continue;
         const DepSample sample = builder->build(row, /*training=*/false);
         LmExample example{sample.prompt, sample.target, {}, name};
+        if (options.dep_text_dropout > 0 && std::string(name) == "dep")
+          example.prompt = drop_entry_texts(sample.prompt, sample, row, split, options.dep_text_dropout, dropout_rng);
         if (embeddings) {
           for (int64_t i = 0; i < sample.slots; ++i) {
             const auto at = [&](int64_t r) { return std::vector<float>(sample.row(r), sample.row(r) + sample.dim); };

@@ -145,7 +145,7 @@ struct ItemConsensus {
   std::string features[2];
 };
 
-Style make_style(Rng& rng) {
+Style make_style(Rng& rng, const SynthConfig& config) {
   Style s;
   for (int i = 0; i < 3; ++i) s.words.push_back(rng.pick(kSignatureWords));
   s.opener = rng.pick(kOpeners);
@@ -158,7 +158,8 @@ Style make_style(Rng& rng) {
   s.positive = subset(kPositive, 4);
   s.neutral = subset(kNeutral, 3);
   s.negative = subset(kNegative, 3);
-  s.sentences = 2 + static_cast<int>(rng.below(11));
+  const int64_t fewest = config.review_sentences[0], most = config.review_sentences[1];
+  s.sentences = static_cast<int>(fewest + static_cast<int64_t>(rng.below(static_cast<size_t>(most - fewest + 1))));
   s.rating_mean = 2.0 + 2.8 * rng.real();
   s.exclaims = rng.real() < 0.25;
   s.lowercase = rng.real() < 0.15;
@@ -193,7 +194,7 @@ Review make_review(Rng& rng, const Style& style, const CategoryWords& words, con
   // The item's consensus (shared by its reviewers), then the user's own take on it.
   text += " " + fill(rng.pick(kConsensus), "", rng.pick(words.nouns), feature());
   text += " " + fill(rng.pick(*style.deviation), rng.pick(style.words), rng.pick(words.nouns), feature());
-  for (int i = 0; i < n || text.size() < 200; ++i) {
+  for (int i = 0; i < n || static_cast<int64_t>(text.size()) < config.min_review_chars; ++i) {
     const bool filler = rng.real() < 0.15;
     text += " " + fill(filler ? rng.pick(kFillers) : rng.pick(bank), rng.pick(style.words), rng.pick(words.nouns));
   }
@@ -233,6 +234,10 @@ std::vector<SyntheticCategory> generate_synthetic(const SynthConfig& config) {
   if (config.users.size() != config.categories.size())
     fail("synth.users", "give one user count per category (" + std::to_string(config.categories.size()) + ")");
   if (config.max_profile < config.min_profile) fail("synth.max_profile", "must be >= min_profile");
+  for (const auto& [key, range] : {std::pair<const char*, const std::vector<int64_t>*>{"synth.review_sentences", &config.review_sentences},
+                                   {"synth.description_chars", &config.description_chars}})
+    if (range->size() != 2 || (*range)[0] < 0 || (*range)[1] < (*range)[0])
+      fail(key, "give [low, high] with 0 <= low <= high");
   if (config.items < config.min_profile + 10)
     fail("synth.items", "each user reviews min_profile + 10 distinct items; need at least " +
                             std::to_string(config.min_profile + 10) + " items");
@@ -242,7 +247,7 @@ std::vector<SyntheticCategory> generate_synthetic(const SynthConfig& config) {
   // Users per category; a fraction of each category's users also review in the next category.
   std::vector<std::vector<std::pair<std::string, Style>>> users(config.categories.size());
   for (size_t c = 0; c < config.categories.size(); ++c)
-    for (int64_t u = 0; u < config.users[c]; ++u) users[c].push_back({make_id(rng, 'A', 28), make_style(rng)});
+    for (int64_t u = 0; u < config.users[c]; ++u) users[c].push_back({make_id(rng, 'A', 28), make_style(rng, config)});
   for (size_t c = 0; c + 1 < config.categories.size(); ++c) {
     const auto shared = static_cast<size_t>(std::floor(config.shared_user_fraction * double(users[c].size())));
     for (size_t u = 0; u < shared && u < users[c].size(); ++u) users[c + 1].push_back(users[c][u]);
@@ -262,7 +267,9 @@ std::vector<SyntheticCategory> generate_synthetic(const SynthConfig& config) {
       item.features[0] = rng.pick(words.features);
       do item.features[1] = rng.pick(words.features); while (item.features[1] == item.features[0]);
       meta.description = words.audience + " call it " + item.features[0] + " and " + item.features[1] + ".";
-      while (meta.description.size() < 100 + rng.below(400))
+      const auto shortest = static_cast<size_t>(config.description_chars[0]);
+      const auto span = static_cast<size_t>(config.description_chars[1] - config.description_chars[0] + 1);
+      while (meta.description.size() < shortest + rng.below(span))
         meta.description += " " + rng.pick(words.description);
       consensus.push_back(item);
       cat.meta.push_back({asin, meta});

@@ -177,3 +177,35 @@ TEST_CASE("dep-data synth writes a deterministic dataset that validate accepts, 
   CHECK(dep::read_file(dir + "/v2.txt").find("1 skipped") != std::string::npos);
   CHECK(run(bin + " synth --out " + dir + "/c --users 2 --items 5 2>/dev/null") == 2);  // too few items
 }
+
+TEST_CASE("synthetic review and description lengths follow their configured ranges", "[data][synth]") {
+  dep::SynthConfig c;
+  c.review_sentences = {1, 2};
+  c.min_review_chars = 0;
+  c.description_chars = {30, 60};
+  const auto data = dep::generate_synthetic(c);
+  dep::SynthConfig long_config;
+  const auto long_data = dep::generate_synthetic(long_config);
+  size_t short_chars = 0, long_chars = 0, reviews = 0;
+  for (size_t k = 0; k < data.size(); ++k) {
+    for (const auto& [asin, meta] : data[k].meta) {
+      // "Readers call it X and Y." then whole sentences until the drawn length is reached
+      CHECK(meta.description.size() >= 30);
+      CHECK(meta.description.size() <= 60 + 100);
+    }
+    for (const auto& [user, list] : data[k].user_reviews)
+      for (const auto& r : list) short_chars += r.text.size(), ++reviews;
+    for (const auto& [user, list] : long_data[k].user_reviews)
+      for (const auto& r : list) long_chars += r.text.size();
+  }
+  REQUIRE(reviews > 0);
+  // opener, consensus, deviation, 0-3 body sentences, closer: much shorter than the default's 2-12
+  // body sentences and at least 200 characters
+  CHECK(long_chars / reviews >= 200);
+  CHECK(short_chars < long_chars * 3 / 4);
+  c.review_sentences = {3, 2};
+  CHECK_THROWS_WITH(dep::generate_synthetic(c), Catch::Contains("synth.review_sentences"));
+  c.review_sentences = {1, 2};
+  c.description_chars = {10};
+  CHECK_THROWS_WITH(dep::generate_synthetic(c), Catch::Contains("synth.description_chars"));
+}

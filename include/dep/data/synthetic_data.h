@@ -22,6 +22,9 @@ struct SynthConfig {
   double mean_extra_profile = 8.0;               // profile sizes: min + Exp(mean), capped at max
   int64_t long_users = 0;                        // users per category whose profile has max_profile reviews
   int64_t min_sentences = 0;                     // 0: each user's own length preference decides
+  std::vector<int64_t> review_sentences = {2, 12};  // range of users' typical body length (sentences)
+  int64_t min_review_chars = 200;                // reviews grow body sentences up to this length
+  std::vector<int64_t> description_chars = {100, 499};  // range of item description lengths (characters)
   double shared_user_fraction = 0.1;             // users who also review in the next category
   int64_t seed = 7;
   template <class V>
@@ -37,6 +40,10 @@ struct SynthConfig {
       Bounds::non_negative());
     v("min_sentences", min_sentences, "floor on sentences per review (0: the user's style decides)",
       Bounds::non_negative());
+    v("review_sentences", review_sentences, "[fewest, most] body sentences a user typically writes");
+    v("min_review_chars", min_review_chars, "shortest review text: body sentences are added up to it",
+      Bounds::non_negative());
+    v("description_chars", description_chars, "[shortest, longest] item description in characters");
     v("shared_user_fraction", shared_user_fraction, "fraction of users who also review in the next category",
       Bounds::between(0, 1));
     v("seed", seed, "random seed");

@@ -30,6 +30,9 @@ struct LmExample {
 
 struct PretrainCorpusOptions {
   double personalized_fraction = 1.0;  // share of reviews that also get a personalized prompt
+  // Share of the DEP prompt's history entries shown without their text (placeholders only), so
+  // that the decoder learns to read the soft vectors also inside a prompt that shows reviews.
+  double dep_text_dropout = 0.0;
   uint64_t seed = 1;
 };
 
@@ -44,7 +47,8 @@ std::vector<std::string> tokenizer_corpus(const DepData& split);
 // personalized prompt drawn from the DEP prompt (K = config.history.k reviews as text +
 // placeholders), the RAG prompt (text only) and the his-only and diff-only "no text" prompts. With
 // `embeddings` the prompts carry their his/diff vectors, so the decoder learns to read the writer
-// at the placeholders; without, only the text formats are drawn.
+// at the placeholders; without, only the text formats are drawn. With `dep_text_dropout`, each
+// history entry of a DEP prompt loses its text with that probability (it keeps its placeholders).
 std::vector<LmExample> pretraining_examples(const DataConfig& config, const DepData& split, const TokenEncoder& encode,
                                             const ReviewEmbeddings* embeddings, const PretrainCorpusOptions& options);
 
