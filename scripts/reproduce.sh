@@ -160,62 +160,56 @@ launch() {  # LOG TOOL ARGS... : TOOL as --gpus processes
 }
 
 # Each step prints "<dir>" of its finished output on stdout; progress goes to stderr.
-embed_stage() {  # JSON -> store dir
-  local json="$1" config sets dump key dir
-  config="$(jq -r '.embed.config' <<< "$json")"
-  mapfile -t sets < <(stage_sets "$json" embed)
-  dump="$("$bin/dep-embed" --config "$config" "${sets[@]}" --set output_dir=@OUT@ --dump-config)" \
-    || die "embed config $config with ${sets[*]} does not parse"
-  key="$(fingerprint "$dump" embed)"
-  dir="$stages/embed-$key"
-  if [ -f "$dir/.reproduce-done" ]; then echo "$dir"; return; fi
-  [ "$dry" = 1 ] && { echo "$dir"; say "would embed -> $dir" >&2; return; }
-  say "embed ($config) -> $dir" >&2
-  mkdir -p "$dir"
-  launch "$dir/reproduce.log" dep-embed --config "$config" "${sets[@]}" --set "output_dir=$dir"
-  [ "$gpus" -gt 1 ] && run_logged "$dir/reproduce.log" "$bin/dep-embed" --config "$config" "${sets[@]}" --set "output_dir=$dir" --merge
+# plan_stage resolves a step: the tool's config and --set arguments, its dumped config (the output
+# location as @OUT@, so that the key does not depend on it), its key and directory. It returns 1
+# (and prints the directory) when there is nothing to run: the step is done, or this is a dry run.
+plan_stage() {  # KIND TOOL OUTPUT_KEY JSON -> sets config, sets, dump, key, dir
+  local kind="$1" tool="$2" out_key="$3" json="$4"
+  config="$(jq -r --arg s "$kind" '.[$s].config' <<< "$json")"
+  mapfile -t sets < <(stage_sets "$json" "$kind")
+  dump="$("$bin/$tool" --config "$config" "${sets[@]}" --set "$out_key=@OUT@" --dump-config)" \
+    || die "$kind config $config with ${sets[*]} does not parse"
+  key="$(fingerprint "$dump" "$kind")"
+  dir="$stages/$kind-$key"
+  if [ -f "$dir/.reproduce-done" ]; then echo "$dir"; return 1; fi
+  [ "$dry" = 1 ] && { echo "$dir"; say "would $kind -> $dir" >&2; return 1; }
+  return 0
+}
+finish_stage() {  # records the step as done (its config and key) and prints its directory
   echo "$dump" > "$dir/reproduce-config.json"
   echo "$key" > "$dir/.reproduce-done"
   echo "$dir"
 }
 
+embed_stage() {  # JSON -> store dir
+  local config sets dump key dir
+  plan_stage embed dep-embed output_dir "$1" || return 0
+  say "embed ($config) -> $dir" >&2
+  mkdir -p "$dir"
+  launch "$dir/reproduce.log" dep-embed --config "$config" "${sets[@]}" --set "output_dir=$dir"
+  [ "$gpus" -gt 1 ] && run_logged "$dir/reproduce.log" "$bin/dep-embed" --config "$config" "${sets[@]}" --set "output_dir=$dir" --merge
+  finish_stage
+}
+
 train_stage() {  # JSON -> run dir (its `best` names the checkpoint chosen by validation.select_by)
-  local json="$1" config sets dump key dir resume=()
-  config="$(jq -r '.train.config' <<< "$json")"
-  mapfile -t sets < <(stage_sets "$json" train)
-  dump="$("$bin/dep-train" --config "$config" "${sets[@]}" --set checkpoint.dir=@OUT@ --dump-config)" \
-    || die "train config $config with ${sets[*]} does not parse"
-  key="$(fingerprint "$dump" train)"
-  dir="$stages/train-$key"
-  if [ -f "$dir/.reproduce-done" ]; then echo "$dir"; return; fi
-  [ "$dry" = 1 ] && { echo "$dir"; say "would train -> $dir" >&2; return; }
+  local config sets dump key dir resume=()
+  plan_stage train dep-train checkpoint.dir "$1" || return 0
   [ -f "$dir/latest" ] && resume=(--resume)
   say "train ($config${resume:+, resuming}) -> $dir" >&2
   mkdir -p "$dir"
   launch "$dir/reproduce.log" dep-train --config "$config" "${sets[@]}" --set "checkpoint.dir=$dir" "${resume[@]}"
   [ -f "$dir/best" ] || die "$dir/best is missing after training (validation.enabled must be true)"
-  echo "$dump" > "$dir/reproduce-config.json"
-  echo "$key" > "$dir/.reproduce-done"
-  echo "$dir"
+  finish_stage
 }
 
 generate_stage() {  # JSON -> output dir with generations.jsonl
-  local json="$1" config sets dump key dir
-  config="$(jq -r '.generate.config' <<< "$json")"
-  mapfile -t sets < <(stage_sets "$json" generate)
-  dump="$("$bin/dep-generate" --config "$config" "${sets[@]}" --set output.dir=@OUT@ --dump-config)" \
-    || die "generate config $config with ${sets[*]} does not parse"
-  key="$(fingerprint "$dump" generate)"
-  dir="$stages/generate-$key"
-  if [ -f "$dir/.reproduce-done" ]; then echo "$dir"; return; fi
-  [ "$dry" = 1 ] && { echo "$dir"; say "would generate -> $dir" >&2; return; }
+  local config sets dump key dir
+  plan_stage generate dep-generate output.dir "$1" || return 0
   say "generate ($config) -> $dir" >&2
   mkdir -p "$dir"
   launch "$dir/reproduce.log" dep-generate --config "$config" "${sets[@]}" --set "output.dir=$dir"
   [ "$gpus" -gt 1 ] && run_logged "$dir/reproduce.log" "$bin/dep-generate" merge --dir "$dir"
-  echo "$dump" > "$dir/reproduce-config.json"
-  echo "$key" > "$dir/.reproduce-done"
-  echo "$dir"
+  finish_stage
 }
 
 # Evaluation of a generation (shared by every experiment with that generation), in

@@ -67,10 +67,7 @@ ReportTable fill_uniqueness_figure(const PaperResults& paper, const PaperTarget&
                                    const UniquenessSplit& split) {
   if (target.groups != std::vector<std::string>{UniquenessSplit::kUnique, UniquenessSplit::kNonUnique})
     fail(paper.path, target.id + ": a uniqueness figure's groups must be [\"Unique\", \"Non-Unique\"]");
-  ReportTable table;
-  table.paper = &paper;
-  table.target = &target;
-  table.runs_dir = runs.runs_dir();
+  ReportTable table{&paper, &target, runs.runs_dir(), {}};
   for (size_t i = 0; i < target.rows.size(); ++i) {
     const auto& row = target.rows[i];
     if (row.is_difference()) fail(paper.path, target.id + ": a uniqueness figure has no difference rows");

@@ -81,10 +81,7 @@ std::string ReportTable::source_of(size_t row) const {
 }
 
 ReportTable fill_table(const PaperResults& paper, const PaperTarget& target, const RunResults& runs) {
-  ReportTable table;
-  table.paper = &paper;
-  table.target = &target;
-  table.runs_dir = runs.runs_dir();
+  ReportTable table{&paper, &target, runs.runs_dir(), {}};
   for (size_t i = 0; i < target.rows.size(); ++i) {
     const auto& row = target.rows[i];
     for (const auto& category : target.categories)
