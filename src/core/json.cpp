@@ -4,6 +4,7 @@
 #include "dep/core/json.h"
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -97,6 +98,24 @@ std::string json_excerpt(const nlohmann::json& value, size_t max_chars) { return
 
 std::string json_excerpt(const nlohmann::ordered_json& value, size_t max_chars) {
   return excerpt(value, max_chars);
+}
+
+int64_t json_int64(const nlohmann::json& value, const std::string& where, const std::string& what) {
+  if (value.is_number_unsigned() && value.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) {
+    return static_cast<int64_t>(value.get<uint64_t>());
+  }
+  if (value.is_number_integer() && !value.is_number_unsigned()) return value.get<int64_t>();
+  fail(where, what + " has the wrong type: expected an integer within 64 bits, got " + json_excerpt(value, 40));
+}
+
+int64_t json_int64(const nlohmann::json& object, const char* key, const std::string& where) {
+  const auto it = object.find(key);
+  if (it == object.end()) fail(where, std::string("key '") + key + "' is missing");
+  return json_int64(*it, where, std::string("key '") + key + "'");
+}
+
+int64_t json_int64_or(const nlohmann::json& object, const char* key, int64_t fallback, const std::string& where) {
+  return object.contains(key) ? json_int64(object, key, where) : fallback;
 }
 
 std::string text_excerpt(std::string_view text, size_t max_chars) {

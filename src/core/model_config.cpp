@@ -2,6 +2,8 @@
 #include "dep/core/model_config.h"
 
 #include <filesystem>
+#include <limits>
+#include <type_traits>
 
 #include "dep/core/config.h"
 #include "dep/core/error.h"
@@ -14,6 +16,15 @@ template <class T>
 void read_key(const nlohmann::json& json, const std::string& source, const char* key, T& out) {
   auto it = json.find(key);
   if (it == json.end() || it->is_null()) return;
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // Checked: a float such as 1.2e22 would be cast out of range by get<T>().
+    const int64_t v = json_int64(*it, source, std::string("key '") + key + "'");
+    if (v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+        (sizeof(T) < sizeof(int64_t) && v > static_cast<int64_t>(std::numeric_limits<T>::max())))
+      fail(source, std::string("key '") + key + "' is out of range: " + std::to_string(v));
+    out = static_cast<T>(v);
+    return;
+  }
   try {
     out = it->get<T>();
   } catch (const nlohmann::json::exception&) {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 
 namespace dep {
 
@@ -45,7 +46,8 @@ SpecialTokenWrap SpecialTokenWrap::from_json(const nlohmann::json& spec, const s
       const std::string name = piece["SpecialToken"].at("id").get<std::string>();
       auto it = specials.find(name);
       if (it == specials.end()) fail(here, "special token '" + name + "' is not in 'special_tokens'");
-      for (const auto& id : it->at("ids")) (seen_sequence ? wrap.suffix : wrap.prefix).push_back(id.get<int64_t>());
+      for (const auto& id : it->at("ids"))
+        (seen_sequence ? wrap.suffix : wrap.prefix).push_back(json_int64(id, here, "special token '" + name + "' id"));
     }
     if (!seen_sequence) fail(here, "'single' has no Sequence");
     return wrap;

@@ -183,10 +183,11 @@ UnigramTokenizer UnigramTokenizer::from_json(const nlohmann::json& j, const std:
     }
     impl->unk_score = min_score - kUnknownPenalty;
     if (model.contains("unk_id") && !model["unk_id"].is_null()) {
-      impl->unk_id = model["unk_id"].get<int32_t>();
-      if (impl->unk_id < 0 || static_cast<size_t>(impl->unk_id) >= impl->pieces.size()) {
+      const int64_t unk_id = json_int64(model["unk_id"], where, "model.unk_id");
+      if (unk_id < 0 || static_cast<size_t>(unk_id) >= impl->pieces.size()) {
         fail(where, "model.unk_id is outside the vocab");
       }
+      impl->unk_id = static_cast<int32_t>(unk_id);
     }
     impl->trie.build(impl->pieces);
 

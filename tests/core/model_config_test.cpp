@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/core/model_config.h"
 #include "test_paths.h"
 
@@ -50,4 +51,12 @@ TEST_CASE("bad config.json values are rejected with the key", "[model_config]") 
   CHECK_THROWS_WITH(dep::Qwen2Config::from_json(j, "c.json"), Catch::Contains("not a multiple of num_key_value_heads"));
   j = {{"hidden_size", "big"}};
   CHECK_THROWS_WITH(dep::Qwen2Config::from_json(j, "c.json"), Catch::Contains("'hidden_size' has the wrong type"));
+  // Integers written as floats or beyond 64 bits (found by fuzz_config under UBSan: get<int64_t>()
+  // cast 1.2e22 out of range) are refused, not converted.
+  for (const char* text : {R"({"num_attention_heads": 1.2e22})", R"({"num_attention_heads": 18446744073709551616})",
+                           R"({"num_attention_heads": 9223372036854775808})", R"({"num_attention_heads": 4.5})"}) {
+    CAPTURE(text);
+    CHECK_THROWS_WITH(dep::XlmrConfig::from_json(dep::parse_json(text, "c.json"), "c.json"),
+                      Catch::Contains("'num_attention_heads' has the wrong type: expected an integer within 64 bits"));
+  }
 }

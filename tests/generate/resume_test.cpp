@@ -13,6 +13,7 @@
 #include "dep/core/atomic_file.h"
 #include "dep/core/config.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/generate/generation_output.h"
 #include "dep/generate/generation_run.h"
 #include "test_paths.h"
@@ -251,4 +252,23 @@ TEST_CASE("generate: a run failing before its first sample leaves nothing behind
   config.sampling.max_new_tokens = 4;
   CHECK(dep::run_generation(config, dep::Shard{}).complete);
   CHECK(fs::exists(root + "/new/out/generations.header.json"));
+}
+
+TEST_CASE("generate: a resumed record's counts must be 64-bit integers", "[generate][resume][reliability]") {
+  // Found by fuzz_generation_resume under UBSan: 2^64 written out is parsed as a float, which
+  // get<int64_t>() cast out of range.
+  const std::string base = R"({"index":0,"category":"Books","user_id":"U0","sample_id":"test/Books/U0",)"
+                           R"("prediction":"p","reference":"r",)";
+  const auto record = [&](const std::string& tail) {
+    return dep::GenerationRecord::from_json(dep::parse_json(base + tail, "g.jsonl:1"), "g.jsonl:1");
+  };
+  CHECK(record(R"("prompt_tokens":18,"generated_tokens":9,"finish":"stop"})").prompt_tokens == 18);
+  CHECK(record(R"("finish":"stop"})").generated_tokens == 0);
+  for (const char* bad : {R"("prompt_tokens":18446744073709551616})", R"("generated_tokens":1.2e22})",
+                          R"("prompt_tokens":"18"})"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH(record(bad), Catch::Contains("g.jsonl:1") && Catch::Contains("expected an integer within 64 bits"));
+  }
+  CHECK_THROWS_WITH(dep::GenerationRecord::from_json(dep::parse_json(R"({"index":1e300})", "g.jsonl:2"), "g.jsonl:2"),
+                    Catch::Contains("'index' has the wrong type"));
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,14 @@ nlohmann::ordered_json read_ordered_json_file(const std::string& path);
 // message never carries an unbounded value.
 std::string json_excerpt(const nlohmann::json& value, size_t max_chars = 80);
 std::string json_excerpt(const nlohmann::ordered_json& value, size_t max_chars = 80);
+
+// The integer `key` of `object` holds (json_int64_or: `fallback` when the key is absent): a float (1.2e22, or 2^64 written out, which the parser keeps as a float), a fraction, an unsigned
+// value beyond INT64_MAX or another type is a dep::Error naming `where` and the key. nlohmann's
+// get<int64_t>() would cast such a float, which is undefined behaviour outside int64's range.
+int64_t json_int64(const nlohmann::json& object, const char* key, const std::string& where);
+int64_t json_int64_or(const nlohmann::json& object, const char* key, int64_t fallback, const std::string& where);
+// The same for a value on its own (`what` names it in the message).
+int64_t json_int64(const nlohmann::json& value, const std::string& where, const std::string& what);
 
 // Text cut to `max_chars` for a message (a line of input, a token), "..." marking the cut.
 std::string text_excerpt(std::string_view text, size_t max_chars = 80);

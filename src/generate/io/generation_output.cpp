@@ -43,14 +43,14 @@ std::string GenerationRecord::to_json_line() const {
 GenerationRecord GenerationRecord::from_json(const nlohmann::json& j, const std::string& where) {
   GenerationRecord r;
   try {
-    r.index = j.at("index").get<int64_t>();
+    r.index = json_int64(j, "index", where);
     r.category = j.at("category").get<std::string>();
     r.user_id = j.at("user_id").get<std::string>();
     r.sample_id = j.at("sample_id").get<std::string>();
     r.prediction = j.at("prediction").get<std::string>();
     r.reference = j.at("reference").get<std::string>();
-    r.prompt_tokens = j.value("prompt_tokens", int64_t{0});
-    r.generated_tokens = j.value("generated_tokens", int64_t{0});
+    r.prompt_tokens = json_int64_or(j, "prompt_tokens", 0, where);
+    r.generated_tokens = json_int64_or(j, "generated_tokens", 0, where);
     r.finish = j.value("finish", std::string());
   } catch (const nlohmann::json::exception& e) {
     fail(where, std::string("not a dep-generate record: ") + e.what());

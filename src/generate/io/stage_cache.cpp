@@ -48,11 +48,11 @@ StageEntry parse_entry(const std::string& line, const std::string& where) {
   const auto j = parse_json(line, where);  // the one strict parser: depth, duplicate keys, huge numbers
   try {
     e.key = j.at("key").get<std::string>();
-    e.index = j.at("index").get<int64_t>();
+    e.index = json_int64(j, "index", where);
     e.prompt_hash = j.at("prompt_hash").get<std::string>();
     e.text = j.at("text").get<std::string>();
-    e.prompt_tokens = j.value("prompt_tokens", int64_t{0});
-    e.generated_tokens = j.value("generated_tokens", int64_t{0});
+    e.prompt_tokens = json_int64_or(j, "prompt_tokens", 0, where);
+    e.generated_tokens = json_int64_or(j, "generated_tokens", 0, where);
     e.finish = j.value("finish", std::string());
   } catch (const nlohmann::json::exception& ex) {
     fail(where, std::string("corrupt stage-cache entry: ") + ex.what());
