@@ -74,7 +74,8 @@ void check_parts(const std::string& dir, const std::vector<ShardPlan>& plans, in
     const auto json = read_json_file(path);  // json.h: depth, duplicate keys, huge numbers
     try {
       for (const auto& shard : json.at("shards")) {
-        claims.push_back({shard.at("first_row").get<int64_t>(), shard.at("rows").get<int64_t>(),
+        // Checked integers: get<int64_t>() would cast a float such as 1.2e22 out of range.
+        claims.push_back({json_int64(shard, "first_row", path + ": shards"), json_int64(shard, "rows", path + ": shards"),
                           shard.at("texts_hash").get<std::string>(), name});
       }
     } catch (const nlohmann::json::exception& e) {
@@ -149,7 +150,7 @@ void check_existing_store_settings(const std::string& dir, const StoreSettings& 
         index.contains("dtype") && index["dtype"].is_string()) {
       StoreSettings found;
       found.model = index["model"].get<std::string>();
-      found.max_length = index["max_length"].get<int64_t>();
+      found.max_length = json_int64(index, "max_length", index_path.string());
       found.dtype = index["dtype"].get<std::string>();
       check_store_settings(found, settings, index_path.string(), "this run uses");
     }

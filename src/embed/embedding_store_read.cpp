@@ -24,21 +24,23 @@ std::unique_ptr<EmbeddingStore> EmbeddingStore::open(const std::string& dir, con
   store->dir_ = dir;
   try {
     if (index.at("format").get<std::string>() != kStoreFormat) fail(index_path, "not a dep embedding store index");
-    if (index.at("version").get<int>() != kStoreVersion) {
+    // Integers are read checked: get<int64_t>() would cast a float such as 1.2e22 out of range.
+    if (json_int64(index, "version", index_path) != kStoreVersion) {
       fail(index_path, "store format version " + index.at("version").dump() + "; this build reads version " +
                            std::to_string(kStoreVersion));
     }
     store->settings_.model = index.at("model").get<std::string>();
-    store->settings_.max_length = index.at("max_length").get<int64_t>();
+    store->settings_.max_length = json_int64(index, "max_length", index_path);
     store->settings_.dtype = index.at("dtype").get<std::string>();
     check_store_settings(store->settings_, expected, index_path, "expected");
-    store->dim_ = index.at("dim").get<int64_t>();
-    store->rows_ = index.at("distinct_texts").get<int64_t>();
+    store->dim_ = json_int64(index, "dim", index_path);
+    store->rows_ = json_int64(index, "distinct_texts", index_path);
 
     int64_t next_row = 0;
     for (const auto& shard : index.at("shards")) {
       const std::string path = (fs::path(dir) / shard.at("file").get<std::string>()).string();
-      const int64_t first = shard.at("first_row").get<int64_t>(), rows = shard.at("rows").get<int64_t>();
+      const std::string shard_where = index_path + ": shards";
+      const int64_t first = json_int64(shard, "first_row", shard_where), rows = json_int64(shard, "rows", shard_where);
       auto file = SafetensorsFile::open(path);
       check_store_settings(store_settings_from_metadata(file->metadata(), path), store->settings_, path,
                            "its index.json says");
@@ -56,7 +58,7 @@ std::unique_ptr<EmbeddingStore> EmbeddingStore::open(const std::string& dir, con
     if (next_row != store->rows_) fail(index_path, "shards hold " + std::to_string(next_row) + " rows, index says " +
                                                        std::to_string(store->rows_));
     for (const auto& pair : index.at("keys")) {
-      const int64_t row = pair.at(1).get<int64_t>();
+      const int64_t row = json_int64(pair.at(1), index_path, "the row of keys entry " + json_excerpt(pair.at(0), 40));
       if (row < 0 || row >= store->rows_) fail(index_path, "key " + pair.at(0).dump() + " points past the last row");
       store->row_of_key_.emplace(pair.at(0).get<std::string>(), row);
     }

@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <optional>
 #include <set>
+#include <type_traits>
 
 #include "dep/adapter/dep_adapter.h"
 #include "dep/core/model_config.h"
 #include "dep/data/data_tokenizer.h"
 #include "dep/data/dep_tokens.h"
 #include "dep/core/error.h"
+#include "dep/core/json.h"
 #include "dep/torch/device.h"
 #include "dep/torch/tensor_io.h"
 #include "dep/core/hash.h"
@@ -143,17 +145,26 @@ ModelGenerationConfig read_model_generation_config(const std::string& model_dir)
   auto read = [&](const char* key, auto& member) {
     auto it = json.find(key);
     if (it == json.end() || it->is_null()) return;
-    try {
-      member = it->get<typename std::decay_t<decltype(member)>::value_type>();
-    } catch (const nlohmann::json::exception&) {
-      fail(path, std::string("key '") + key + "' has the wrong type: " + it->dump());
+    using T = typename std::decay_t<decltype(member)>::value_type;
+    if constexpr (std::is_same_v<T, int64_t>) {
+      // Checked: get<int64_t>() would cast a float such as 1.2e22 out of range.
+      member = json_int64(*it, path, std::string("key '") + key + "'");
+    } else {
+      try {
+        member = it->get<T>();
+      } catch (const nlohmann::json::exception&) {
+        fail(path, std::string("key '") + key + "' has the wrong type: " + json_excerpt(*it));
+      }
     }
   };
   if (auto eos = json.find("eos_token_id"); eos != json.end() && !eos->is_null()) {
-    try {
-      out.eos_token_ids = eos->is_array() ? eos->get<std::vector<int64_t>>() : std::vector<int64_t>{eos->get<int64_t>()};
-    } catch (const nlohmann::json::exception&) {
-      fail(path, "key 'eos_token_id' must be an integer or a list of integers, got " + eos->dump());
+    // An integer or a list of integers, each checked as above.
+    if (eos->is_array()) {
+      for (size_t i = 0; i < eos->size(); ++i) {
+        out.eos_token_ids.push_back(json_int64((*eos)[i], path, "key 'eos_token_id' entry " + std::to_string(i)));
+      }
+    } else {
+      out.eos_token_ids.push_back(json_int64(*eos, path, "key 'eos_token_id'"));
     }
   }
   read("do_sample", out.do_sample);

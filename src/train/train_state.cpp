@@ -38,16 +38,18 @@ nlohmann::json TrainState::to_json() const {
 TrainState TrainState::from_json(const nlohmann::json& json, const std::string& source) {
   TrainState s;
   try {
-    s.epoch = json.at("epoch").get<int64_t>();
-    s.window = json.at("window").get<int64_t>();
-    s.global_step = json.at("global_step").get<int64_t>();
-    s.samples_seen = json.at("samples_seen").get<int64_t>();
-    s.tokens_seen = json.at("tokens_seen").get<int64_t>();
+    // Integers checked: a float such as 1.2e22 would be cast out of range by get<int64_t>().
+    s.epoch = json_int64(json, "epoch", source);
+    s.window = json_int64(json, "window", source);
+    s.global_step = json_int64(json, "global_step", source);
+    s.samples_seen = json_int64(json, "samples_seen", source);
+    s.tokens_seen = json_int64(json, "tokens_seen", source);
     s.elapsed_seconds = json.at("elapsed_seconds").get<double>();
     s.data_fingerprint = std::stoull(json.at("data_fingerprint").get<std::string>());
-    s.train_samples = json.at("train_samples").get<int64_t>();
+    s.train_samples = json_int64(json, "train_samples", source);
     for (const auto& v : json.at("validations")) {
-      s.validations.push_back({v.at("epoch").get<int64_t>(), v.at("global_step").get<int64_t>(),
+      const std::string where = source + ": validations";
+      s.validations.push_back({json_int64(v, "epoch", where), json_int64(v, "global_step", where),
                                v.at("loss").get<double>(), v.at("metric").get<double>(),
                                v.at("checkpoint").get<std::string>()});
     }

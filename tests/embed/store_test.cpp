@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -271,4 +272,60 @@ TEST_CASE("a refused rerun leaves the finished store untouched", "[store][reliab
   for (const auto& e : std::filesystem::directory_iterator(dir + "/store")) after[e.path().string()] = file_bytes(e.path());
   CHECK(after == before);
   CHECK_NOTHROW(dep::EmbeddingStore::open(dir + "/store", {"tiny-bge", 128, "fp32"}));
+}
+
+TEST_CASE("a store index or part file with an integer written as a float names the key", "[store][reliability]") {
+  // get<int64_t>() would cast 1.2e22 out of range (undefined behaviour) and truncate 2.5.
+  const std::string dir = dep::test::scratch_dir("store-float-integers");
+  const std::string model = dep::test::make_store_test_model(dir + "/model");
+  const std::string input = dep::test::make_store_test_input(dir + "/in.jsonl", 1);
+  auto config = store_config(model, input, dir + "/store");
+  dep::run_embed_store(config);
+  const std::string index_path = dir + "/store/index.json";
+  const nlohmann::json index = nlohmann::json::parse(file_bytes(index_path));
+  const auto bad_input_naming = [](const std::string& text) {
+    return Catch::Predicate<dep::Error>([text](const dep::Error& e) {
+      return e.kind() == dep::ErrorKind::kBadInput && std::string(e.what()).find(text) != std::string::npos;
+    }, "a bad-input error containing \"" + text + "\"");
+  };
+  using Ptr = nlohmann::json::json_pointer;
+  for (const char* pointer : {"/version", "/max_length", "/dim", "/distinct_texts", "/shards/0/first_row", "/shards/0/rows"}) {
+    for (const double bad : {1.2e22, 2.5}) {
+      CAPTURE(pointer, bad);
+      nlohmann::json changed = index;
+      changed[Ptr(pointer)] = bad;
+      dep::write_file_atomic(index_path, changed.dump());
+      const std::string key = Ptr(pointer).back();
+      CHECK_THROWS_MATCHES(dep::EmbeddingStore::open(dir + "/store"), dep::Error,
+                           bad_input_naming("'" + key + "' has the wrong type"));
+    }
+  }
+  nlohmann::json changed = index;
+  changed["keys"][0][1] = 1.2e22;
+  dep::write_file_atomic(index_path, changed.dump());
+  CHECK_THROWS_MATCHES(dep::EmbeddingStore::open(dir + "/store"), dep::Error,
+                       bad_input_naming("keys entry \"" + index["keys"][0][0].get<std::string>() + "\""));
+  // A rebuild reads the old index's max_length: beyond int64 it is refused, not wrapped.
+  changed = index;
+  changed["max_length"] = std::numeric_limits<uint64_t>::max();
+  dep::write_file_atomic(index_path, changed.dump());
+  CHECK_THROWS_MATCHES(dep::run_embed_store(config), dep::Error, bad_input_naming("'max_length' has the wrong type"));
+  dep::write_file_atomic(index_path, index.dump());
+  CHECK_NOTHROW(dep::EmbeddingStore::open(dir + "/store"));
+
+  // --merge reads the part files' shard rows.
+  auto parts = store_config(model, input, dir + "/parts");
+  dep::run_embed_store(parts, dep::StoreBuildPart::parse("0/2"));
+  dep::run_embed_store(parts, dep::StoreBuildPart::parse("1/2"));
+  std::string part_path;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/parts")) {
+    if (e.path().filename().string().rfind("part-", 0) == 0) part_path = e.path().string();
+  }
+  REQUIRE_FALSE(part_path.empty());
+  nlohmann::json part = nlohmann::json::parse(file_bytes(part_path));
+  part["shards"][0]["rows"] = 2.5;
+  dep::write_file_atomic(part_path, part.dump());
+  dep::StoreBuildPart merge;
+  merge.merge = true;
+  CHECK_THROWS_MATCHES(dep::run_embed_store(parts, merge), dep::Error, bad_input_naming("'rows' has the wrong type"));
 }

@@ -81,3 +81,26 @@ TEST_CASE("dep-generate: bad output paths and mismatched embeddings are exit 2 b
   CHECK(r.output.find("embeddings: " + narrow + " holds 3-dim embeddings") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir + "/out/generations.jsonl"));
 }
+
+TEST_CASE("dep-generate: an eos_token_id written as a float in generation_config.json is exit 2 naming the key",
+          "[generate][cli][reliability]") {
+  // get<int64_t>() would cast 1.2e22 out of range (undefined behaviour): now bad input.
+  const std::string dir = dep::test::scratch_dir("generate-cli-float-eos");
+  const auto& w = dep::test::tiny_world();
+  const std::string model = dir + "/model";
+  std::filesystem::create_directories(model);
+  for (const auto& e : std::filesystem::directory_iterator(w.full_dir)) {
+    std::filesystem::create_symlink(std::filesystem::absolute(e.path()), model + "/" + e.path().filename().string());
+  }
+  std::filesystem::remove(model + "/generation_config.json");
+  dep::write_file_atomic(model + "/generation_config.json", R"({"eos_token_id": [151645, 1.2e22]})");
+  auto config = w.config(dir + "/out", true);
+  config.model.dir = model;
+  const std::string config_path = dir + "/generate.json";
+  dep::write_file_atomic(config_path, dep::config_to_json(config).dump(2));
+  const auto r = run("--config " + config_path);
+  CHECK(r.code == 2);
+  CHECK(r.output.find(model + "/generation_config.json: key 'eos_token_id' entry 1 has the wrong type") !=
+        std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir + "/out/generations.jsonl"));
+}

@@ -126,3 +126,30 @@ TEST_CASE("sampling: unset is null in the config, and a bad value in generation_
   const auto typo = model_dir("typo", R"({"eos_token_id": "x"})");
   CHECK_THROWS_WITH(dep::read_model_generation_config(typo), Catch::Contains("eos_token_id"));
 }
+
+TEST_CASE("sampling: an integer in generation_config.json written as a float names the key",
+          "[generate][sampling][reliability]") {
+  // get<int64_t>() would cast 1.2e22 out of range (undefined behaviour) and truncate 2.5.
+  const auto bad_input_naming = [](const std::string& text) {
+    return Catch::Predicate<dep::Error>([text](const dep::Error& e) {
+      const std::string what = e.what();
+      return e.kind() == dep::ErrorKind::kBadInput && what.find("generation_config.json") != std::string::npos &&
+             what.find(text) != std::string::npos;
+    }, "a bad-input error naming generation_config.json and \"" + text + "\"");
+  };
+  for (const char* bad : {"1.2e22", "2.5"}) {
+    CAPTURE(bad);
+    const std::string value(bad);
+    CHECK_THROWS_MATCHES(dep::read_model_generation_config(model_dir("eos-scalar", R"({"eos_token_id": )" + value + "}")),
+                         dep::Error, bad_input_naming("'eos_token_id' has the wrong type"));
+    // Every element of the list is checked, not only the first.
+    CHECK_THROWS_MATCHES(
+        dep::read_model_generation_config(model_dir("eos-list", R"({"eos_token_id": [151645, )" + value + "]}")),
+        dep::Error, bad_input_naming("'eos_token_id' entry 1 has the wrong type"));
+    CHECK_THROWS_MATCHES(dep::read_model_generation_config(model_dir("top-k", R"({"top_k": )" + value + "}")),
+                         dep::Error, bad_input_naming("'top_k' has the wrong type"));
+  }
+  const auto good = dep::read_model_generation_config(model_dir("eos-good", R"({"eos_token_id": [151645, 151643], "top_k": 20})"));
+  CHECK(good.eos_token_ids == std::vector<int64_t>{151645, 151643});
+  CHECK(good.top_k == 20);
+}

@@ -20,23 +20,28 @@ LedEncoderConfig LedEncoderConfig::load(const std::string& path) {
   if (!in) fail(path, "cannot open LED config");
   const nlohmann::json j = read_json_file(path);
   LedEncoderConfig c;
-  auto get = [&](const char* key) -> const nlohmann::json& {
+  // Integers are read checked: get<int64_t>() would cast a float such as 1.2e22 out of range.
+  auto get = [&](const char* key) -> int64_t {
     if (!j.contains(key)) fail(path + ": " + key, "missing");
-    return j.at(key);
+    return json_int64(j, key, path);
   };
   try {
-    c.vocab_size = get("vocab_size").get<int64_t>();
-    c.d_model = get("d_model").get<int64_t>();
-    c.layers = get("encoder_layers").get<int64_t>();
-    c.heads = get("encoder_attention_heads").get<int64_t>();
-    c.ffn_dim = get("encoder_ffn_dim").get<int64_t>();
-    c.max_positions = get("max_encoder_position_embeddings").get<int64_t>();
-    c.pad_token_id = j.value("pad_token_id", int64_t{1});
-    const auto& window = get("attention_window");
+    c.vocab_size = get("vocab_size");
+    c.d_model = get("d_model");
+    c.layers = get("encoder_layers");
+    c.heads = get("encoder_attention_heads");
+    c.ffn_dim = get("encoder_ffn_dim");
+    c.max_positions = get("max_encoder_position_embeddings");
+    c.pad_token_id = json_int64_or(j, "pad_token_id", 1, path);
+    if (!j.contains("attention_window")) fail(path + ": attention_window", "missing");
+    const auto& window = j.at("attention_window");
     if (window.is_array()) {
-      c.attention_window = window.get<std::vector<int64_t>>();
+      for (size_t i = 0; i < window.size(); ++i) {
+        c.attention_window.push_back(json_int64(window[i], path, "key 'attention_window' entry " + std::to_string(i)));
+      }
     } else {
-      c.attention_window.assign(static_cast<size_t>(c.layers), window.get<int64_t>());
+      if (c.layers <= 0) fail(path + ": encoder_layers", "must be positive");
+      c.attention_window.assign(static_cast<size_t>(c.layers), json_int64(window, path, "key 'attention_window'"));
     }
     if (j.value("activation_function", std::string("gelu")) != "gelu")
       fail(path + ": activation_function", "only gelu is supported");

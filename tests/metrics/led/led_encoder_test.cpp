@@ -6,7 +6,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
+#include "dep/core/atomic_file.h"
 #include "dep/core/error.h"
 #include "dep/metrics/led_encoder.h"
 #include "dep/torch/tensor_io.h"
@@ -53,4 +55,41 @@ TEST_CASE("LED encoder matches transformers' LEDModel encoder", "[bertscore][led
 
 TEST_CASE("LED loading names the missing tensor", "[bertscore][led]") {
   CHECK_THROWS_AS(dep::LedEncoder::load(dep::test::scratch_dir("no-led")), dep::Error);
+}
+
+TEST_CASE("LED config: an integer written as a float or a fraction names the key", "[bertscore][led][reliability]") {
+  // get<int64_t>() would cast 1.2e22 out of range (undefined behaviour) and truncate 2.5.
+  const auto dir = dep::test::scratch_dir("led-float-integers");
+  const std::string path = dir + "/config.json";
+  const nlohmann::json good = {{"vocab_size", 50},  {"d_model", 16},        {"encoder_layers", 2},
+                               {"encoder_attention_heads", 2}, {"encoder_ffn_dim", 32},
+                               {"max_encoder_position_embeddings", 64}, {"attention_window", {4, 6}},
+                               {"pad_token_id", 1}};
+  dep::write_file_atomic(path, good.dump());
+  CHECK(dep::LedEncoderConfig::load(path).attention_window == std::vector<int64_t>{4, 6});
+  using Ptr = nlohmann::json::json_pointer;
+  for (const char* pointer : {"/vocab_size", "/d_model", "/encoder_layers", "/encoder_attention_heads", "/encoder_ffn_dim",
+                              "/max_encoder_position_embeddings", "/pad_token_id", "/attention_window/1"}) {
+    for (const double bad : {1.2e22, 2.5}) {
+      CAPTURE(pointer, bad);
+      nlohmann::json j = good;
+      j[Ptr(pointer)] = bad;
+      dep::write_file_atomic(path, j.dump());
+      const std::string key = Ptr(pointer).parent_pointer().empty() ? Ptr(pointer).back() : "attention_window";
+      CHECK_THROWS_MATCHES(dep::LedEncoderConfig::load(path), dep::Error,
+                           Catch::Predicate<dep::Error>([&](const dep::Error& e) {
+                             const std::string what = e.what();
+                             return e.kind() == dep::ErrorKind::kBadInput && what.find(path) != std::string::npos &&
+                                    what.find("'" + key + "'") != std::string::npos &&
+                                    what.find("has the wrong type") != std::string::npos;
+                           }));
+    }
+  }
+  nlohmann::json scalar = good;
+  scalar["attention_window"] = 1.2e22;  // one window for every layer
+  dep::write_file_atomic(path, scalar.dump());
+  CHECK_THROWS_WITH(dep::LedEncoderConfig::load(path), Catch::Contains("'attention_window' has the wrong type"));
+  scalar["attention_window"] = 8;
+  dep::write_file_atomic(path, scalar.dump());
+  CHECK(dep::LedEncoderConfig::load(path).attention_window == std::vector<int64_t>{8, 8});
 }
