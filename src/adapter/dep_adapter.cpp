@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include "dep/adapter/adapter_weight_init.h"
 #include "dep/core/config.h"
 #include "dep/core/error.h"
 #include "dep/core/safetensors.h"
@@ -27,19 +28,7 @@ DepAdapter::DepAdapter(const AdapterConfig& config, int64_t hidden_size) : confi
 
 nlohmann::ordered_json DepAdapter::config_json() const { return config_to_json(config_); }
 
-void DepAdapter::initialize() {
-  torch::NoGradGuard no_grad;
-  for (auto& item : named_parameters()) {
-    auto& p = item.value();
-    if (p.dim() == 1) {
-      p.zero_();
-    } else if (config_.init == AdapterInit::kXavier) {
-      torch::nn::init::xavier_uniform_(p);
-    } else {
-      p.normal_(0.0, config_.init_std);
-    }
-  }
-}
+void DepAdapter::initialize() { initialize_adapter_weights(parameters(), config_.init, config_.init_std); }
 
 DepAdapterOutput DepAdapter::forward_block(const torch::Tensor& his_diff) {
   if (his_diff.dim() != 3 || his_diff.size(1) % 2 != 0 || his_diff.size(2) != config_.embedding_dim) {

@@ -5,6 +5,7 @@
 
 #include <limits>
 
+#include "dep/adapter/adapter_weight_init.h"
 #include "dep/core/error.h"
 #include "dep/data/dep_tokens.h"
 
@@ -48,18 +49,10 @@ PplugAdapter::PplugAdapter(const PplugConfig& config, int64_t hidden_size) : con
 nlohmann::ordered_json PplugAdapter::config_json() const { return config_to_json(config_); }
 
 void PplugAdapter::initialize() {
+  std::vector<torch::Tensor> params = pplug->his_mlp->parameters();
+  for (const auto& p : pplug->inst_mlp->parameters()) params.push_back(p);
+  initialize_adapter_weights(params, config_.init, config_.init_std);
   torch::NoGradGuard no_grad;
-  for (auto* mlp : {&pplug->his_mlp, &pplug->inst_mlp}) {
-    for (auto& p : (*mlp)->parameters()) {
-      if (p.dim() == 1) {
-        p.zero_();
-      } else if (config_.init == AdapterInit::kXavier) {
-        torch::nn::init::xavier_uniform_(p);
-      } else {
-        p.normal_(0.0, config_.init_std);
-      }
-    }
-  }
   pplug->instruction.normal_();
   pplug->instruction.div_(pplug->instruction.norm());
 }
