@@ -2,28 +2,20 @@
 #include "dep/embed/embedding_import.h"
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "dep/core/error.h"
-#include "dep/core/json.h"
+#include "dep/core/jsonl.h"
 #include "dep/data/dataset.h"
 
 namespace dep {
 
 ImportedVectors read_imported_vectors(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail(path, "cannot open for reading");
   ImportedVectors out;
   std::unordered_map<std::string, int64_t> line_of_text, line_of_key;
-  std::string line;
-  int64_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(number);
-    const nlohmann::json row = parse_json(line, where);  // json.h: depth, duplicate keys, huge numbers
-    if (!row.is_object()) fail(where, "expected a JSON object with \"text\" and \"embedding\"");
+  JsonlMessages messages;
+  messages.not_an_object = "expected a JSON object with \"text\" and \"embedding\"";
+  for_each_jsonl_object(path, [&](nlohmann::json& row, const std::string& where, int64_t number) {
     auto text = row.find("text");
     if (text == row.end() || !text->is_string()) fail(where, "needs a string field \"text\"");
     auto embedding = row.find("embedding");
@@ -56,7 +48,7 @@ ImportedVectors read_imported_vectors(const std::string& path) {
       fail(where, "the same text as line " + std::to_string(seen->second) + " with another embedding");
     }
     out.lines += 1;
-  }
+  }, messages);
   if (out.lines == 0) fail(path, "holds no embeddings");
   return out;
 }

@@ -2,29 +2,21 @@
 #include "dep/embed/keyed_text.h"
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "dep/core/error.h"
-#include "dep/core/json.h"
+#include "dep/core/jsonl.h"
 #include "dep/data/dep_prompt.h"
 
 namespace dep {
 
 std::vector<KeyedText> read_keyed_text_jsonl(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail(path, "cannot open for reading");
   std::vector<KeyedText> out;
   std::unordered_map<std::string, int64_t> line_of_key;
-  std::string line;
-  int64_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(number);
-    const nlohmann::json row = parse_json(line, where);
-    if (!row.is_object()) fail(where, "expected a JSON object with \"key\" and \"text\"");
+  JsonlMessages messages;
+  messages.not_an_object = "expected a JSON object with \"key\" and \"text\"";
+  for_each_jsonl_object(path, [&](nlohmann::json& row, const std::string& where, int64_t number) {
     for (const char* field : {"key", "text"}) {
       auto it = row.find(field);
       if (it == row.end()) fail(where, std::string("missing field \"") + field + "\"");
@@ -34,7 +26,7 @@ std::vector<KeyedText> read_keyed_text_jsonl(const std::string& path) {
     auto [it, inserted] = line_of_key.emplace(item.key, number);
     if (!inserted) fail(where, "key \"" + item.key + "\" already appeared on line " + std::to_string(it->second));
     out.push_back(std::move(item));
-  }
+  }, messages);
   return out;
 }
 

@@ -2,29 +2,22 @@
 #include "dep/report/run_results.h"
 
 #include <filesystem>
-#include <fstream>
 
 #include "dep/core/error.h"
 #include "dep/core/json.h"
+#include "dep/core/jsonl.h"
 
 namespace dep {
 namespace {
 
 // The non-blank lines of a JSONL file with their 1-based numbers, each parsed as an object.
 std::vector<std::pair<size_t, nlohmann::json>> read_jsonl(const std::string& path, const std::string& experiment) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "no such file: the run of experiment \"" + experiment + "\" is missing or unfinished");
   std::vector<std::pair<size_t, nlohmann::json>> out;
-  std::string line;
-  size_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r\n") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(number);
-    auto j = parse_json(line, where);
-    if (!j.is_object()) fail(where, "expected a JSON object");
-    out.emplace_back(number, std::move(j));
-  }
+  JsonlMessages messages;
+  messages.cannot_open = "no such file: the run of experiment \"" + experiment + "\" is missing or unfinished";
+  for_each_jsonl_object(path, [&](nlohmann::json& j, const std::string&, int64_t number) {
+    out.emplace_back(static_cast<size_t>(number), std::move(j));
+  }, messages);
   return out;
 }
 
