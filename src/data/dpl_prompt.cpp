@@ -4,7 +4,7 @@
 
 #include "dep/core/error.h"
 #include "dep/data/dep_prompt.h"
-#include "dep/data/retrieval.h"
+#include "dep/text/python_whitespace.h"
 
 namespace dep {
 
@@ -105,16 +105,6 @@ std::string dpl_stage3_message(const SplitRow& sample, const DplSelection& selec
          past_reviews(selection, meta) + "\n[User's Profile Summary]:\n" +
          strip_dpl_prefix(summary_output, "[Summary]:") + "\n[Output Review Rating]: " +
          python_float_repr(target.rating) + "\n[Output Review Title]: " + target.title + "\n";
-}
-
-std::string python_strip(const std::string& text) {
-  // whitespace_split's separator rule is Python's str.isspace(): the text between the first and
-  // last token is kept byte for byte.
-  const auto tokens = whitespace_split(text);
-  if (tokens.empty()) return "";
-  const size_t begin = text.find(tokens.front());
-  const size_t end = text.rfind(tokens.back()) + tokens.back().size();
-  return text.substr(begin, end - begin);
 }
 
 std::string strip_dpl_prefix(const std::string& text, const std::string& prefix) {

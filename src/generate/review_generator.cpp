@@ -6,6 +6,7 @@
 #include "dep/adapter/dep_batch.h"
 #include "dep/core/error.h"
 #include "dep/text/bpe_tokenizer.h"
+#include "dep/text/python_whitespace.h"
 #include "dep/core/hash.h"
 
 namespace dep {

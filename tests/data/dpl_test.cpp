@@ -291,7 +291,6 @@ TEST_CASE("DPL stage prompts, character for character", "[data][dpl][prompt]") {
   CHECK(dep::strip_dpl_prefix("[Review]: \u00a0Great book. \n", "[Review]:") == "Great book.");
   CHECK(dep::strip_dpl_prefix(" [Review]: x", "[Review]:") == " [Review]: x");
   CHECK(dep::strip_dpl_prefix("[Review]:", "[Review]:").empty());
-  CHECK(dep::python_strip("\t a b \u3000") == "a b");
   CHECK(dep::dpl_chat_prompt("S\n", "U\n") == "<|im_start|>system\nS\n<|im_end|><|im_start|>user\nU\n<|im_end|>\n<|im_start|>assistant\n");
 }
 

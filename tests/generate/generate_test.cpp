@@ -23,6 +23,7 @@
 #include "dep/generate/checkpoint_loader.h"
 #include "dep/generate/review_generator.h"
 #include "dep/data/sample_builder.h"
+#include "dep/text/python_whitespace.h"
 #include "test_paths.h"
 #include "tiny_world.h"
 
@@ -199,13 +200,6 @@ TEST_CASE("generate: stop ids end a sample and are not part of the text", "[gene
   CHECK(stopped.generated_tokens == first + 1);
   const std::vector<int64_t> kept(raw.begin(), raw.begin() + first);
   CHECK(stopped.prediction == dep::python_strip(model.tokenizer()->decode(kept, true)));
-}
-
-TEST_CASE("generate: python_strip matches str.strip", "[generate]") {
-  CHECK(dep::python_strip("  a b \n") == "a b");
-  CHECK(dep::python_strip("\xc2\xa0\xe3\x80\x80x\x1f") == "x");  // NBSP, ideographic space, U+001F
-  CHECK(dep::python_strip("\t\n ") == "");
-  CHECK(dep::python_strip("x\xe2\x80\x8b") == "x\xe2\x80\x8b");  // ZERO WIDTH SPACE is not whitespace
 }
 
 TEST_CASE("generate: bad checkpoints give one clear error each", "[generate]") {

@@ -36,9 +36,6 @@ std::string dpl_stage3_message(const SplitRow& sample, const DplSelection& selec
 // with surrounding whitespace stripped (Python str.strip()); otherwise `text` unchanged.
 std::string strip_dpl_prefix(const std::string& text, const std::string& prefix);
 
-// Python's str.strip(): leading and trailing Unicode whitespace removed.
-std::string python_strip(const std::string& text);
-
 // system + user through the hand-built DEP template (no newline after the system turn).
 std::string dpl_chat_prompt(const std::string& system, const std::string& user);
 

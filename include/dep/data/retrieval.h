@@ -21,9 +21,6 @@ std::vector<int64_t> recency_order(const std::vector<Review>& profile);
 // A seeded shuffle of 0..n-1.
 std::vector<int64_t> random_order(size_t n, uint64_t seed);
 
-// Python's str.split(): runs of (Unicode) whitespace separate tokens; case is kept.
-std::vector<std::string> whitespace_split(const std::string& text);
-
 // rank_bm25's BM25Okapi with its defaults (k1 = 1.5, b = 0.75, epsilon = 0.25): idf =
 // ln(N − n + 0.5) − ln(n + 0.5), negative idfs replaced by epsilon · mean idf.
 class Bm25Okapi {

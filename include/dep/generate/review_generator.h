@@ -81,9 +81,4 @@ class ReviewGenerator {
   GenerateEngineConfig engine_;
 };
 
-// Python's str.strip() on UTF-8 text (Unicode whitespace as str.isspace). One definition for the
-// whole toolkit, in dep_data (src/data/dpl_prompt.cpp, declared in dep/data/dpl_prompt.h too); this
-// redeclaration keeps it reachable from here.
-std::string python_strip(const std::string& text);
-
 }  // namespace dep
