@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
     pre->add_option("--max-steps", pretrain.max_steps, "stop after this many updates (0 = all epochs)")
         ->capture_default_str();
     pre->add_option("--batch-size", pretrain.batch_size, "examples per step")->capture_default_str();
+    pre->add_option("--batch-tokens", pretrain.batch_tokens, "most padded tokens per step")->capture_default_str();
     pre->add_option("--lr", pretrain.lr, "peak learning rate")->capture_default_str();
     pre->add_option("--personalized-fraction", corpus.personalized_fraction,
                     "share of reviews also shown in a personalized prompt (DEP or a no-text ablation)")
