@@ -108,6 +108,14 @@ int64_t json_int64(const nlohmann::json& value, const std::string& where, const 
   fail(where, what + " has the wrong type: expected an integer within 64 bits, got " + json_excerpt(value, 40));
 }
 
+std::vector<int64_t> json_int64_list(const nlohmann::json& value, const std::string& where, const std::string& key) {
+  const std::string what = "key '" + key + "'";
+  if (!value.is_array()) return {json_int64(value, where, what)};
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < value.size(); ++i) out.push_back(json_int64(value[i], where, what + " entry " + std::to_string(i)));
+  return out;
+}
+
 int64_t json_int64(const nlohmann::json& object, const char* key, const std::string& where) {
   const auto it = object.find(key);
   if (it == object.end()) fail(where, std::string("key '") + key + "' is missing");

@@ -158,14 +158,7 @@ ModelGenerationConfig read_model_generation_config(const std::string& model_dir)
     }
   };
   if (auto eos = json.find("eos_token_id"); eos != json.end() && !eos->is_null()) {
-    // An integer or a list of integers, each checked as above.
-    if (eos->is_array()) {
-      for (size_t i = 0; i < eos->size(); ++i) {
-        out.eos_token_ids.push_back(json_int64((*eos)[i], path, "key 'eos_token_id' entry " + std::to_string(i)));
-      }
-    } else {
-      out.eos_token_ids.push_back(json_int64(*eos, path, "key 'eos_token_id'"));
-    }
+    out.eos_token_ids = json_int64_list(*eos, path, "eos_token_id");  // an integer or a list, each checked
   }
   read("do_sample", out.do_sample);
   read("temperature", out.temperature);

@@ -3,11 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include "dep/core/atomic_file.h"
 #include "dep/core/config.h"
 #include "dep/core/error.h"
 #include "dep/core/json.h"
+#include "bad_input.h"
 #include "test_paths.h"
 
 namespace {
@@ -17,13 +19,7 @@ std::string nested(int depth, char open = '[', char close = ']') {
 }
 
 std::string error_of(const std::string& text) {
-  try {
-    dep::parse_json(text, "in.json");
-  } catch (const dep::Error& e) {
-    CHECK(e.kind() == dep::ErrorKind::kBadInput);
-    return e.what();
-  }
-  return "";
+  return dep::test::bad_input_message([&] { dep::parse_json(text, "in.json"); });
 }
 
 }  // namespace
@@ -96,4 +92,18 @@ TEST_CASE("config --set values go through the same strict parser", "[core][json]
   CHECK_THROWS_WITH(dep::apply_override(config, "x={\"a\":1,\"a\":2}"), Catch::Contains("duplicate key"));
   dep::apply_override(config, "x=word");
   CHECK(config["x"] == "word");
+}
+
+TEST_CASE("json_int64_list reads an integer or a list of integers, each checked", "[core][json]") {
+  using nlohmann::json;
+  CHECK(dep::json_int64_list(json(7), "c.json", "eos_token_id") == std::vector<int64_t>{7});
+  CHECK(dep::json_int64_list(json::parse("[1, 2, 9223372036854775807]"), "c.json", "eos_token_id") ==
+        std::vector<int64_t>{1, 2, INT64_MAX});
+  CHECK(dep::json_int64_list(json::array(), "c.json", "eos_token_id").empty());
+  CHECK_THROWS_WITH(dep::json_int64_list(json(2.5), "c.json", "eos_token_id"),
+                    Catch::Contains("c.json") && Catch::Contains("key 'eos_token_id' has the wrong type"));
+  CHECK_THROWS_WITH(dep::json_int64_list(json::parse("[1, 1.2e22]"), "c.json", "eos_token_id"),
+                    Catch::Contains("key 'eos_token_id' entry 1 has the wrong type"));
+  CHECK_THROWS_WITH(dep::json_int64_list(json::parse("[1, \"2\"]"), "c.json", "eos_token_id"),
+                    Catch::Contains("key 'eos_token_id' entry 1 has the wrong type"));
 }

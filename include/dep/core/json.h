@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dep {
 
@@ -37,6 +38,10 @@ int64_t json_int64(const nlohmann::json& object, const char* key, const std::str
 int64_t json_int64_or(const nlohmann::json& object, const char* key, int64_t fallback, const std::string& where);
 // The same for a value on its own (`what` names it in the message).
 int64_t json_int64(const nlohmann::json& value, const std::string& where, const std::string& what);
+// An integer or a list of integers under `key` (Hugging Face configs write eos_token_id and
+// attention_window either way), each checked as above: a scalar gives one element; an error names
+// "key 'KEY'" or "key 'KEY' entry I".
+std::vector<int64_t> json_int64_list(const nlohmann::json& value, const std::string& where, const std::string& key);
 
 // Text cut to `max_chars` for a message (a line of input, a token), "..." marking the cut.
 std::string text_excerpt(std::string_view text, size_t max_chars = 80);

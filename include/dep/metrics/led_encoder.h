@@ -19,7 +19,6 @@ struct LedEncoderConfig {
   int64_t ffn_dim = 0;
   int64_t max_positions = 0;            // max_encoder_position_embeddings
   std::vector<int64_t> attention_window;  // per layer, even
-  int64_t pad_token_id = 1;
   // Reads a transformers LED config.json; missing keys or unsupported values (activation other
   // than gelu, scale_embedding) are dep::Errors naming the file and key.
   static LedEncoderConfig load(const std::string& config_json_path);

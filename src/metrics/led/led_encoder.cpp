@@ -32,16 +32,12 @@ LedEncoderConfig LedEncoderConfig::load(const std::string& path) {
     c.heads = get("encoder_attention_heads");
     c.ffn_dim = get("encoder_ffn_dim");
     c.max_positions = get("max_encoder_position_embeddings");
-    c.pad_token_id = json_int64_or(j, "pad_token_id", 1, path);
     if (!j.contains("attention_window")) fail(path + ": attention_window", "missing");
     const auto& window = j.at("attention_window");
-    if (window.is_array()) {
-      for (size_t i = 0; i < window.size(); ++i) {
-        c.attention_window.push_back(json_int64(window[i], path, "key 'attention_window' entry " + std::to_string(i)));
-      }
-    } else {
+    c.attention_window = json_int64_list(window, path, "attention_window");
+    if (!window.is_array()) {  // one window for every layer
       if (c.layers <= 0) fail(path + ": encoder_layers", "must be positive");
-      c.attention_window.assign(static_cast<size_t>(c.layers), json_int64(window, path, "key 'attention_window'"));
+      c.attention_window.assign(static_cast<size_t>(c.layers), c.attention_window.front());
     }
     if (j.value("activation_function", std::string("gelu")) != "gelu")
       fail(path + ": activation_function", "only gelu is supported");
