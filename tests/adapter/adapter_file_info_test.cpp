@@ -8,17 +8,11 @@
 #include <string>
 
 #include "dep/adapter/adapter_file_info.h"
-#include "dep/core/error.h"
+#include "bad_input.h"
 
 namespace {
 std::string error_of(const std::map<std::string, std::string>& metadata) {
-  try {
-    dep::adapter_file_info(metadata, "a.safetensors");
-  } catch (const dep::Error& e) {
-    CHECK(e.kind() == dep::ErrorKind::kBadInput);
-    return e.what();
-  }
-  return "accepted";
+  return dep::test::bad_input_message([&] { dep::adapter_file_info(metadata, "a.safetensors"); });
 }
 }  // namespace
 

@@ -5,13 +5,12 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "dep/core/atomic_file.h"
-#include "dep/core/error.h"
 #include "dep/core/jsonl.h"
+#include "bad_input.h"
 #include "test_paths.h"
 
 namespace {
@@ -28,16 +27,6 @@ std::vector<Seen> read_all(const std::string& path, const dep::JsonlMessages& me
     seen.push_back({line, where, std::move(object)});
   }, messages);
   return seen;
-}
-
-std::string bad_input_message(const std::function<void()>& run) {
-  try {
-    run();
-  } catch (const dep::Error& e) {
-    CHECK(e.kind() == dep::ErrorKind::kBadInput);
-    return e.what();
-  }
-  return "no error";
 }
 
 }  // namespace
@@ -62,18 +51,18 @@ TEST_CASE("jsonl: each object with its 1-based line; blank lines are skipped but
 TEST_CASE("jsonl: a bad line or a missing file is bad input in the caller's words", "[jsonl]") {
   const auto dir = dep::test::scratch_dir("jsonl-errors-" + std::to_string(getpid()));
   const std::string path = dir + "/in.jsonl";
-  CHECK(bad_input_message([&] { read_all(dir + "/none.jsonl"); }) ==
+  CHECK(dep::test::bad_input_message([&] { read_all(dir + "/none.jsonl"); }) ==
         dir + "/none.jsonl: cannot open for reading");
   dep::JsonlMessages messages;
   messages.cannot_open = "no such run";
   messages.not_an_object = "expected a record";
-  CHECK_THAT(bad_input_message([&] { read_all(dir + "/none.jsonl", messages); }), Catch::Contains("no such run"));
+  CHECK_THAT(dep::test::bad_input_message([&] { read_all(dir + "/none.jsonl", messages); }), Catch::Contains("no such run"));
 
   dep::write_file_atomic(path, "{\"a\": 1}\n[1, 2]\n");
-  CHECK(bad_input_message([&] { read_all(path); }) == path + ":2: expected a JSON object");
-  CHECK(bad_input_message([&] { read_all(path, messages); }) == path + ":2: expected a record");
+  CHECK(dep::test::bad_input_message([&] { read_all(path); }) == path + ":2: expected a JSON object");
+  CHECK(dep::test::bad_input_message([&] { read_all(path, messages); }) == path + ":2: expected a record");
   dep::write_file_atomic(path, "\n{\"a\": 1}\n{\"a\": \n");
-  CHECK_THAT(bad_input_message([&] { read_all(path); }), Catch::StartsWith(path + ":3:"));
+  CHECK_THAT(dep::test::bad_input_message([&] { read_all(path); }), Catch::StartsWith(path + ":3:"));
   dep::write_file_atomic(path, "{\"a\": 1, \"a\": 2}\n");  // parse_json's checks apply
-  CHECK_THAT(bad_input_message([&] { read_all(path); }), Catch::StartsWith(path + ":1:") && Catch::Contains("duplicate"));
+  CHECK_THAT(dep::test::bad_input_message([&] { read_all(path); }), Catch::StartsWith(path + ":1:") && Catch::Contains("duplicate"));
 }
